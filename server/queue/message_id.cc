@@ -1,0 +1,54 @@
+#include "server/queue/message_id.h"
+
+#include <cstdint>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+
+namespace kirim {
+namespace {
+constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr size_t kIdLength = 26;
+}  // namespace
+
+std::string NewMessageId(const Clock& clock, Random& random) {
+  uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(clock.Now())) & ((uint64_t{1} << 48) - 1);
+  std::string rnd = random.Bytes(10);
+  // 128 bits: 48-bit time, 80-bit randomness, big-endian; emitted 5 bits at a time.
+  unsigned char bytes[16];
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  for (int i = 0; i < 10; ++i) bytes[6 + i] = static_cast<unsigned char>(rnd[i]);
+  std::string out(kIdLength, '0');
+  // 26 chars * 5 bits = 130 bits: the first char carries only the top 3 bits.
+  for (size_t i = 0; i < kIdLength; ++i) {
+    int bit = static_cast<int>(i) * 5 - 2;  // position of this char's first bit in the 128
+    int v = 0;
+    for (int b = 0; b < 5; ++b, ++bit) {
+      v <<= 1;
+      if (bit >= 0) v |= (bytes[bit / 8] >> (7 - bit % 8)) & 1;
+    }
+    out[i] = kAlphabet[v];
+  }
+  return out;
+}
+
+bool IsValidMessageId(absl::string_view id) {
+  if (id.size() != kIdLength || id[0] > '7') return false;
+  for (char c : id) {
+    if (absl::string_view(kAlphabet).find(c) == absl::string_view::npos) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ParseMessageName(absl::string_view name) {
+  absl::string_view id = name;
+  absl::ConsumePrefix(&id, "messages/");
+  if (!IsValidMessageId(id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a message name: expected \"messages/{id}\" with a 26-character id"));
+  }
+  return std::string(id);
+}
+
+}  // namespace kirim

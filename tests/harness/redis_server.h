@@ -1,0 +1,34 @@
+// A real redis-server on 127.0.0.1, on a free port, with AOF on and its data in a temp dir.
+// Stop() and Start() again keep the data (AOF), so tests can restart Redis mid-run.
+//
+//   RedisServer redis;
+//   ASSERT_TRUE(redis.Start().ok());
+//   HiredisClient client({.host = "127.0.0.1", .port = redis.port()});
+#ifndef KIRIM_TESTS_HARNESS_REDIS_SERVER_H_
+#define KIRIM_TESTS_HARNESS_REDIS_SERVER_H_
+
+#include <string>
+
+#include "tests/harness/subprocess.h"
+
+namespace kirim::testing {
+
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer() { Stop(); }
+
+  absl::Status Start();
+  void Stop();
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  int port_;
+  std::string dir_;
+  Subprocess process_;
+};
+
+}  // namespace kirim::testing
+
+#endif  // KIRIM_TESTS_HARNESS_REDIS_SERVER_H_

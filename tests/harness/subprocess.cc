@@ -1,0 +1,210 @@
+#include "tests/harness/subprocess.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+extern char** environ;
+
+namespace kirim::testing {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string MakeTempDir(const std::string& name) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string templ = absl::StrCat(base ? base : "/tmp", "/", name, ".XXXXXX");
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  char* dir = mkdtemp(buf.data());
+  return dir ? std::string(dir) : std::string();
+}
+
+std::string Runfile(const std::string& path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* ws = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr) return path;
+  return absl::StrCat(srcdir, "/", ws ? ws : "kirim", "/", path);
+}
+
+Subprocess::~Subprocess() {
+  if (pid_ > 0) Kill();
+  if (reader_.joinable()) reader_.join();
+}
+
+absl::Status Subprocess::Start(const std::vector<std::string>& argv,
+                               const std::map<std::string, std::string>& env) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own process group, so Stop() reaches whatever the child starts too.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq) merged[std::string(*e, static_cast<size_t>(eq - *e))] = std::string(eq + 1);
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& s : argv_copy) args.push_back(s.data());
+  args.push_back(nullptr);
+
+  int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    pid_ = -1;
+    return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", std::strerror(rc)));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    lines_.clear();
+    eof_ = false;
+  }
+  if (reader_.joinable()) reader_.join();
+  reader_ = std::thread([this, fd = fds[0]] { ReadLoop(fd); });
+  return absl::OkStatus();
+}
+
+void Subprocess::ReadLoop(int fd) {
+  std::string partial;
+  char buf[4096];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    partial.append(buf, n);
+    size_t pos;
+    while ((pos = partial.find('\n')) != std::string::npos) {
+      absl::MutexLock lock(&mu_);
+      lines_.push_back(partial.substr(0, pos));
+      partial.erase(0, pos + 1);
+    }
+  }
+  close(fd);
+  absl::MutexLock lock(&mu_);
+  if (!partial.empty()) lines_.push_back(partial);
+  eof_ = true;
+}
+
+absl::StatusOr<std::string> Subprocess::WaitForLine(
+    const std::function<bool(const std::string&)>& match, absl::Duration timeout,
+    size_t from_line) {
+  absl::MutexLock lock(&mu_);
+  size_t checked = from_line;
+  std::string found;
+  bool have = false;
+  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (; checked < lines_.size(); ++checked) {
+      if (match(lines_[checked])) {
+        found = lines_[checked];
+        have = true;
+        return true;
+      }
+    }
+    return eof_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  if (have) return found;
+  std::string tail;
+  for (size_t i = lines_.size() > 20 ? lines_.size() - 20 : 0; i < lines_.size(); ++i) {
+    absl::StrAppend(&tail, "\n  | ", lines_[i]);
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      eof_ ? "process ended" : "timed out", " before the expected output; last lines:", tail));
+}
+
+absl::StatusOr<std::string> Subprocess::WaitForOutput(const std::string& needle,
+                                                      absl::Duration timeout) {
+  return WaitForLine([&](const std::string& l) { return l.find(needle) != std::string::npos; },
+                     timeout);
+}
+
+std::vector<std::string> Subprocess::Lines() {
+  absl::MutexLock lock(&mu_);
+  return lines_;
+}
+
+size_t Subprocess::LineCount() {
+  absl::MutexLock lock(&mu_);
+  return lines_.size();
+}
+
+void Subprocess::Signal(int signal) {
+  if (pid_ > 0) kill(-pid_, signal);
+}
+
+int Subprocess::Reap(absl::Duration timeout) {
+  if (pid_ <= 0) return -1;
+  // Wait for the output pipe to close (the process and its children exited), then reap.
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&eof_), timeout);
+    if (!eof_) return -1;
+  }
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+  return status;
+}
+
+int Subprocess::Stop(absl::Duration grace) {
+  if (pid_ <= 0) return -1;
+  kill(-pid_, SIGTERM);
+  int status = Reap(grace);
+  if (status == -1 && pid_ > 0) {
+    Kill();
+    return -1;
+  }
+  return status;
+}
+
+void Subprocess::Kill() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+}
+
+int Subprocess::Wait(absl::Duration timeout) { return Reap(timeout); }
+
+}  // namespace kirim::testing
