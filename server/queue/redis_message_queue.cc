@@ -100,10 +100,6 @@ std::string Millis(absl::Time t) { return std::to_string(absl::ToUnixMillis(t));
 
 }  // namespace
 
-absl::string_view LaneName(Lane lane) {
-  return lane == Lane::kTransactional ? "transactional" : "bulk";
-}
-
 RedisMessageQueue::RedisMessageQueue(redis::RedisClient& redis, redis::HiredisClient* blocking,
                                      RedisQueueOptions options)
     : redis_(redis), blocking_(blocking), options_(std::move(options)) {}

@@ -1,0 +1,177 @@
+// kirimctl: Kirim's command-line client.
+//
+//   kirimctl send --from 'Shop <shop@example.com>' --to ana@example.net --subject Hi --text Hello
+//   kirimctl get 01KB5Z3Q8R0000000000000000
+//
+// Exit codes: 0 success; 1 the server refused (the gRPC code and details are printed);
+// 2 usage error; 3 the server could not be reached.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "kirim/v1/mail_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:50051", "Kirim's gRPC address (or $KIRIM_ADDRESS)");
+ABSL_FLAG(std::string, output, "text", "text or json");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
+ABSL_FLAG(std::string, from, "", "send: the From mailbox");
+ABSL_FLAG(std::vector<std::string>, to, {}, "send: To mailboxes, comma-separated");
+ABSL_FLAG(std::vector<std::string>, cc, {}, "send: Cc mailboxes");
+ABSL_FLAG(std::vector<std::string>, bcc, {}, "send: Bcc addresses");
+ABSL_FLAG(std::string, subject, "", "send: the subject");
+ABSL_FLAG(std::string, text, "", "send: the plain-text body");
+ABSL_FLAG(std::string, text_file, "", "send: read the plain-text body from this file");
+ABSL_FLAG(std::string, html, "", "send: the HTML body");
+ABSL_FLAG(std::string, html_file, "", "send: read the HTML body from this file");
+ABSL_FLAG(std::string, priority, "transactional", "send: transactional or bulk");
+ABSL_FLAG(std::string, idempotency_key, "", "send: retries with the same key never send twice");
+
+namespace {
+
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "kirimctl: cannot read " << path << "\n";
+    std::exit(kExitUsage);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int Report(const grpc::Status& status) {
+  std::cerr << "kirimctl: " << status.error_code() << " " << status.error_message() << "\n";
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::BadRequest bad;
+      if (any.UnpackTo(&bad)) {
+        for (const auto& v : bad.field_violations()) {
+          std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+        }
+      }
+      google::rpc::RetryInfo retry;
+      if (any.UnpackTo(&retry)) {
+        std::cerr << "  retry after " << retry.retry_delay().seconds() << "s\n";
+      }
+    }
+  }
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                 status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
+             ? kExitUnreachable
+             : kExitRefused;
+}
+
+void PrintJson(const google::protobuf::Message& m) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.preserve_proto_field_names = true;
+  google::protobuf::util::MessageToJsonString(m, &json, o);
+  std::cout << json;
+}
+
+void SetDeadline(grpc::ClientContext* ctx) {
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+}
+
+int Send(kirim::v1::MailService::Stub& stub) {
+  kirim::v1::SendEmailRequest req;
+  req.set_from(absl::GetFlag(FLAGS_from));
+  for (const auto& a : absl::GetFlag(FLAGS_to)) req.add_to(a);
+  for (const auto& a : absl::GetFlag(FLAGS_cc)) req.add_cc(a);
+  for (const auto& a : absl::GetFlag(FLAGS_bcc)) req.add_bcc(a);
+  req.set_subject(absl::GetFlag(FLAGS_subject));
+  req.set_text_body(absl::GetFlag(FLAGS_text_file).empty() ? absl::GetFlag(FLAGS_text)
+                                                           : ReadFileOrDie(absl::GetFlag(FLAGS_text_file)));
+  req.set_html_body(absl::GetFlag(FLAGS_html_file).empty() ? absl::GetFlag(FLAGS_html)
+                                                           : ReadFileOrDie(absl::GetFlag(FLAGS_html_file)));
+  req.set_idempotency_key(absl::GetFlag(FLAGS_idempotency_key));
+  const std::string priority = absl::GetFlag(FLAGS_priority);
+  if (priority == "bulk") {
+    req.set_priority(kirim::v1::BULK);
+  } else if (priority == "transactional") {
+    req.set_priority(kirim::v1::TRANSACTIONAL);
+  } else {
+    std::cerr << "kirimctl: --priority must be transactional or bulk\n";
+    return kExitUsage;
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  kirim::v1::SendEmailResponse resp;
+  grpc::Status status = stub.SendEmail(&ctx, req, &resp);
+  if (!status.ok()) return Report(status);
+  if (absl::GetFlag(FLAGS_output) == "json") {
+    PrintJson(resp);
+  } else {
+    std::cout << resp.id() << "\n";
+  }
+  return 0;
+}
+
+int Get(kirim::v1::MailService::Stub& stub, const std::string& name) {
+  kirim::v1::GetMessageRequest req;
+  req.set_name(name);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  kirim::v1::Message m;
+  grpc::Status status = stub.GetMessage(&ctx, req, &m);
+  if (!status.ok()) return Report(status);
+  if (absl::GetFlag(FLAGS_output) == "json") {
+    PrintJson(m);
+    return 0;
+  }
+  std::cout << "id:       " << m.id() << "\n"
+            << "state:    " << kirim::v1::MessageState_Name(m.state()) << "\n"
+            << "from:     " << m.from() << "\n"
+            << "subject:  " << m.subject() << "\n";
+  for (const auto& r : m.recipients()) {
+    std::cout << "rcpt:     " << r.address() << "  " << kirim::v1::RecipientState_Name(r.state());
+    if (r.reply().code()) std::cout << "  " << r.reply().code() << " " << r.reply().enhanced_code() << " " << r.reply().text();
+    std::cout << "\n";
+  }
+  for (const auto& a : m.attempts()) {
+    std::cout << "attempt:  " << a.remote() << "  " << a.reply().code() << " " << a.reply().text();
+    if (!a.error().empty()) std::cout << "  (" << a.error() << ")";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "kirimctl [flags] send|get <message id>\n"
+      "  send  --from F --to A[,B] [--cc ..] [--bcc ..] --subject S --text T [--html H]\n"
+      "  get   <message id or messages/{id}>");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) {
+    std::cerr << absl::ProgramUsageMessage() << "\n";
+    return kExitUsage;
+  }
+  std::string address = absl::GetFlag(FLAGS_address);
+  if (const char* env = std::getenv("KIRIM_ADDRESS"); env != nullptr && address == "127.0.0.1:50051") {
+    address = env;
+  }
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = kirim::v1::MailService::NewStub(channel);
+  const std::string command = args[1];
+  if (command == "send") return Send(*stub);
+  if (command == "get" && args.size() == 3) return Get(*stub, args[2]);
+  std::cerr << absl::ProgramUsageMessage() << "\n";
+  return kExitUsage;
+}

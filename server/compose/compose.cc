@@ -1,0 +1,49 @@
+#include "server/compose/compose.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace kirim {
+namespace {
+
+absl::StatusOr<std::vector<Mailbox>> ParseAll(
+    const google::protobuf::RepeatedPtrField<std::string>& list) {
+  std::vector<Mailbox> out;
+  for (const std::string& s : list) {
+    KIRIM_ASSIGN_OR_RETURN(Mailbox m, ParseMailbox(s));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<MimeInput> MimeInputFor(const storage::v1::StoredMessage& record) {
+  const v1::SendEmailRequest& req = record.request();
+  MimeInput in;
+  KIRIM_ASSIGN_OR_RETURN(in.from, ParseMailbox(req.from()));
+  KIRIM_ASSIGN_OR_RETURN(in.reply_to, ParseAll(req.reply_to()));
+  KIRIM_ASSIGN_OR_RETURN(in.to, ParseAll(req.to()));
+  KIRIM_ASSIGN_OR_RETURN(in.cc, ParseAll(req.cc()));
+  in.subject = req.subject();
+  in.text_body = req.text_body();
+  in.html_body = req.html_body();
+  for (const auto& a : req.attachments()) {
+    in.attachments.push_back({a.filename(), a.content_type(), a.content(), a.content_id()});
+  }
+  // A map has no order; sort so the same request always builds the same bytes.
+  std::vector<std::pair<std::string, std::string>> headers(req.headers().begin(), req.headers().end());
+  std::sort(headers.begin(), headers.end());
+  in.headers = std::move(headers);
+  in.message_id = record.message().message_id_header();
+  const auto& created = record.message().create_time();
+  in.date = absl::FromUnixSeconds(created.seconds());
+  return in;
+}
+
+absl::StatusOr<std::string> ComposeMessage(const storage::v1::StoredMessage& record, Random& random) {
+  KIRIM_ASSIGN_OR_RETURN(MimeInput in, MimeInputFor(record));
+  return BuildMessage(in, random);
+}
+
+}  // namespace kirim

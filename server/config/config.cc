@@ -1,0 +1,262 @@
+#include "server/config/config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/common/status_macros.h"
+
+extern char** environ;
+
+namespace kirim {
+namespace {
+
+using config::v1::Delivery;
+using config::v1::Relay;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+template <typename T>
+void Default(T* field, T value) {
+  if (*field == T{}) *field = value;
+}
+
+absl::Status SetInt(const std::string& name, const std::string& value, int32_t* out) {
+  if (!absl::SimpleAtoi(value, out)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": not a number: \"", value, "\""));
+  }
+  return absl::OkStatus();
+}
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+bool IsHostPort(absl::string_view s) {
+  size_t colon = s.rfind(':');
+  int port;
+  return colon != absl::string_view::npos && colon > 0 &&
+         absl::SimpleAtoi(s.substr(colon + 1), &port) && port >= 0 && port <= 65535;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> EnvironmentMap() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    absl::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != absl::string_view::npos) env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  return env;
+}
+
+absl::StatusOr<Config> ParseConfig(absl::string_view content, absl::string_view format) {
+  Config config;
+  if (format == "json") {
+    auto status = google::protobuf::util::JsonStringToMessage(std::string(content), &config);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("config JSON: ", status.message().as_string()));
+    }
+    return config;
+  }
+  // Collect parse errors instead of letting protobuf print them to stderr.
+  class Collector : public google::protobuf::io::ErrorCollector {
+   public:
+    void AddError(int line, int column, const std::string& message) override {
+      if (first.empty()) first = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
+    }
+    std::string first;
+  } errors;
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(content), &config)) {
+    return absl::InvalidArgumentError(absl::StrCat("config: ", errors.first));
+  }
+  return config;
+}
+
+absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* c) {
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  if (auto* v = get("KIRIM_ROLE")) c->set_role(*v);
+  if (auto* v = get("KIRIM_LISTEN_ADDRESS")) c->set_listen_address(*v);
+  if (auto* v = get("KIRIM_HOSTNAME")) c->set_hostname(*v);
+  if (auto* v = get("KIRIM_LOG_LEVEL")) c->set_log_level(*v);
+  if (auto* v = get("KIRIM_REDIS_HOST")) c->mutable_redis()->set_host(*v);
+  if (auto* v = get("KIRIM_REDIS_PORT")) {
+    int32_t port;
+    KIRIM_RETURN_IF_ERROR(SetInt("KIRIM_REDIS_PORT", *v, &port));
+    c->mutable_redis()->set_port(port);
+  }
+  if (auto* v = get("KIRIM_REDIS_PASSWORD_FILE")) c->mutable_redis()->set_password_file(*v);
+  if (auto* v = get("KIRIM_DELIVERY_MODE")) {
+    Delivery::Mode mode;
+    if (!Delivery::Mode_Parse(absl::AsciiStrToUpper(*v), &mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("KIRIM_DELIVERY_MODE: expected SANDBOX or RELAY, got \"", *v, "\""));
+    }
+    c->mutable_delivery()->set_mode(mode);
+  }
+  if (auto* v = get("KIRIM_SANDBOX_DIR")) c->mutable_delivery()->set_sandbox_dir(*v);
+  if (auto* v = get("KIRIM_WORKER_NAME")) c->mutable_delivery()->set_worker_name(*v);
+  Relay* relay = c->mutable_delivery()->mutable_relay();
+  if (auto* v = get("KIRIM_RELAY_HOST")) relay->set_host(*v);
+  if (auto* v = get("KIRIM_RELAY_PORT")) {
+    int32_t port;
+    KIRIM_RETURN_IF_ERROR(SetInt("KIRIM_RELAY_PORT", *v, &port));
+    relay->set_port(port);
+  }
+  if (auto* v = get("KIRIM_RELAY_TLS")) {
+    Relay::Tls tls;
+    if (!Relay::Tls_Parse(absl::AsciiStrToUpper(*v), &tls)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("KIRIM_RELAY_TLS: expected STARTTLS, IMPLICIT or NONE, got \"", *v, "\""));
+    }
+    relay->set_tls(tls);
+  }
+  if (auto* v = get("KIRIM_RELAY_USERNAME")) relay->set_username(*v);
+  if (auto* v = get("KIRIM_RELAY_PASSWORD_FILE")) relay->set_password_file(*v);
+  if (auto* v = get("KIRIM_RELAY_CA_FILE")) relay->set_ca_file(*v);
+  return absl::OkStatus();
+}
+
+void ApplyDefaults(Config* c) {
+  Default<std::string>(c->mutable_role(), "all");
+  Default<std::string>(c->mutable_listen_address(), "127.0.0.1:50051");
+  Default<std::string>(c->mutable_hostname(), Hostname());
+  Default<std::string>(c->mutable_default_tenant(), "default");
+  Default<std::string>(c->mutable_log_level(), "info");
+  auto* r = c->mutable_redis();
+  Default<std::string>(r->mutable_host(), "127.0.0.1");
+  if (r->port() == 0) r->set_port(6379);
+  if (r->connect_timeout_ms() == 0) r->set_connect_timeout_ms(1000);
+  if (r->command_timeout_ms() == 0) r->set_command_timeout_ms(2000);
+  if (r->pool_size() == 0) r->set_pool_size(8);
+  Default<std::string>(r->mutable_key_prefix(), "kirim");
+  if (r->health_interval_ms() == 0) r->set_health_interval_ms(1000);
+  if (r->shards() == 0) r->set_shards(1);
+  if (r->message_retention_hours() == 0) r->set_message_retention_hours(24 * 7);
+
+  auto* d = c->mutable_delivery();
+  if (d->mode() == Delivery::MODE_UNSPECIFIED) d->set_mode(Delivery::SANDBOX);
+  Default<std::string>(d->mutable_sandbox_dir(), "./var/sandbox");
+  if (d->concurrency() == 0) d->set_concurrency(4);
+  if (d->lease_timeout_ms() == 0) d->set_lease_timeout_ms(15 * 60 * 1000);
+  if (d->retry_delay_ms() == 0) d->set_retry_delay_ms(60 * 1000);
+  if (d->poll_interval_ms() == 0) d->set_poll_interval_ms(1000);
+  Default<std::string>(d->mutable_worker_name(), absl::StrCat(c->hostname(), "-", getpid()));
+  auto* relay = d->mutable_relay();
+  if (relay->tls() == Relay::TLS_UNSPECIFIED) relay->set_tls(Relay::STARTTLS);
+  if (relay->port() == 0) {
+    relay->set_port(relay->tls() == Relay::IMPLICIT ? 465 : relay->tls() == Relay::NONE ? 25 : 587);
+  }
+  if (!relay->has_verify_certificate()) relay->set_verify_certificate(true);
+  auto* t = d->mutable_timeouts();
+  if (t->connect_ms() == 0) t->set_connect_ms(30 * 1000);
+  if (t->greeting_ms() == 0) t->set_greeting_ms(5 * 60 * 1000);
+  if (t->ehlo_ms() == 0) t->set_ehlo_ms(5 * 60 * 1000);
+  if (t->starttls_ms() == 0) t->set_starttls_ms(60 * 1000);
+  if (t->auth_ms() == 0) t->set_auth_ms(60 * 1000);
+  if (t->mail_ms() == 0) t->set_mail_ms(5 * 60 * 1000);
+  if (t->rcpt_ms() == 0) t->set_rcpt_ms(5 * 60 * 1000);
+  if (t->data_ms() == 0) t->set_data_ms(2 * 60 * 1000);
+  if (t->data_block_ms() == 0) t->set_data_block_ms(3 * 60 * 1000);
+  if (t->data_end_ms() == 0) t->set_data_end_ms(10 * 60 * 1000);
+  if (t->quit_ms() == 0) t->set_quit_ms(5 * 1000);
+
+  auto* l = c->mutable_limits();
+  if (l->max_message_bytes() == 0) l->set_max_message_bytes(25 * 1024 * 1024);
+  if (l->max_recipients() == 0) l->set_max_recipients(100);
+  if (l->max_headers() == 0) l->set_max_headers(50);
+  if (l->max_attachments() == 0) l->set_max_attachments(20);
+}
+
+absl::Status ValidateConfig(const Config& c) {
+  auto bad = [](absl::string_view field, absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+  };
+  if (c.role() != "api" && c.role() != "worker" && c.role() != "all") {
+    return bad("role", "must be \"api\", \"worker\" or \"all\"");
+  }
+  if (!IsHostPort(c.listen_address())) return bad("listen_address", "must be host:port");
+  if (c.log_level() != "debug" && c.log_level() != "info" && c.log_level() != "warning" &&
+      c.log_level() != "error") {
+    return bad("log_level", "must be debug, info, warning or error");
+  }
+  for (char ch : c.default_tenant()) {
+    if (!absl::ascii_isalnum(ch) && ch != '-' && ch != '_') {
+      return bad("default_tenant", "only letters, digits, '-' and '_'");
+    }
+  }
+  const auto& r = c.redis();
+  if (r.port() <= 0 || r.port() > 65535) return bad("redis.port", "must be 1..65535");
+  if (r.shards() < 1 || r.shards() > 1024) return bad("redis.shards", "must be 1..1024");
+  if (r.key_prefix().find_first_of("{}") != std::string::npos) {
+    return bad("redis.key_prefix", "must not contain '{' or '}' (hash tags are Kirim's)");
+  }
+  const auto& d = c.delivery();
+  if (d.concurrency() < 1 || d.concurrency() > 1024) return bad("delivery.concurrency", "must be 1..1024");
+  if (d.mode() == Delivery::RELAY) {
+    if (d.relay().host().empty()) return bad("delivery.relay.host", "required in RELAY mode");
+    if (d.relay().port() <= 0 || d.relay().port() > 65535) return bad("delivery.relay.port", "must be 1..65535");
+  }
+  const auto& t = d.timeouts();
+  int64_t longest = int64_t{t.connect_ms()} + t.greeting_ms() + t.ehlo_ms() * 2 + t.starttls_ms() +
+                    t.auth_ms() + t.mail_ms() + t.rcpt_ms() + t.data_ms() + t.data_end_ms();
+  if (d.lease_timeout_ms() < 1000) return bad("delivery.lease_timeout_ms", "must be at least 1000");
+  if (d.mode() == Delivery::RELAY && d.lease_timeout_ms() < longest / 4) {
+    // A lease much shorter than a slow-but-legal SMTP session makes a second worker send the
+    // same message while the first is still talking: duplicates.
+    return bad("delivery.lease_timeout_ms",
+               absl::StrCat("too short for the configured SMTP timeouts (sum ", longest, " ms)"));
+  }
+  if (c.limits().max_recipients() < 1) return bad("limits.max_recipients", "must be positive");
+  if (c.limits().max_message_bytes() < 1024) return bad("limits.max_message_bytes", "must be at least 1024");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path,
+                                  const std::map<std::string, std::string>& env) {
+  Config config;
+  if (!path.empty()) {
+    KIRIM_ASSIGN_OR_RETURN(std::string content, ReadFile(path));
+    KIRIM_ASSIGN_OR_RETURN(config, ParseConfig(content, absl::EndsWith(path, ".json") ? "json" : "text"));
+  }
+  KIRIM_RETURN_IF_ERROR(ApplyEnvironment(env, &config));
+  ApplyDefaults(&config);
+  KIRIM_RETURN_IF_ERROR(ValidateConfig(config));
+  return config;
+}
+
+absl::StatusOr<std::string> ReadSecret(const std::string& file, const std::string& env_var,
+                                       const std::map<std::string, std::string>& env) {
+  if (!file.empty()) {
+    KIRIM_ASSIGN_OR_RETURN(std::string value, ReadFile(file));
+    return std::string(absl::StripTrailingAsciiWhitespace(value));
+  }
+  auto it = env.find(env_var);
+  if (it != env.end() && !it->second.empty()) return it->second;
+  return absl::NotFoundError(absl::StrCat("no secret: set a file or $", env_var));
+}
+
+}  // namespace kirim

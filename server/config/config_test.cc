@@ -1,0 +1,84 @@
+#include "server/config/config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace kirim {
+namespace {
+
+using config::v1::Delivery;
+using config::v1::Relay;
+
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(ConfigTest, EmptyConfigGetsWorkingDevelopmentDefaults) {
+  auto c = LoadConfig("", {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->role(), "all");
+  EXPECT_EQ(c->listen_address(), "127.0.0.1:50051");
+  EXPECT_EQ(c->delivery().mode(), Delivery::SANDBOX);
+  EXPECT_EQ(c->redis().port(), 6379);
+  EXPECT_EQ(c->delivery().relay().port(), 587);
+  EXPECT_TRUE(c->delivery().relay().verify_certificate());
+  EXPECT_EQ(c->delivery().timeouts().data_end_ms(), 600000);  // RFC 5321 §4.5.3.2.6
+}
+
+TEST(ConfigTest, TextFileThenEnvironmentOverrides) {
+  std::string path = WriteTemp("k.textproto", R"(
+    role: "worker"
+    redis { port: 7000 }
+    delivery { mode: RELAY relay { host: "smtp.example.com" tls: IMPLICIT } }
+  )");
+  auto c = LoadConfig(path, {{"KIRIM_REDIS_PORT", "7001"}, {"KIRIM_RELAY_USERNAME", "u"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->role(), "worker");
+  EXPECT_EQ(c->redis().port(), 7001);
+  EXPECT_EQ(c->delivery().relay().port(), 465);  // IMPLICIT's default port
+  EXPECT_EQ(c->delivery().relay().username(), "u");
+}
+
+TEST(ConfigTest, JsonFile) {
+  std::string path = WriteTemp("k.json", R"({"listenAddress": "0.0.0.0:6000", "delivery": {"mode": "RELAY", "relay": {"host": "r", "tls": "NONE"}}})");
+  auto c = LoadConfig(path, {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen_address(), "0.0.0.0:6000");
+  EXPECT_EQ(c->delivery().relay().port(), 25);
+}
+
+TEST(ConfigTest, ErrorsNameTheField) {
+  EXPECT_EQ(LoadConfig(WriteTemp("a", "role: \"boss\""), {}).status().message(),
+            "role: must be \"api\", \"worker\" or \"all\"");
+  EXPECT_EQ(LoadConfig(WriteTemp("b", "delivery { mode: RELAY }"), {}).status().message(),
+            "delivery.relay.host: required in RELAY mode");
+  EXPECT_EQ(LoadConfig("", {{"KIRIM_REDIS_PORT", "abc"}}).status().message(),
+            "KIRIM_REDIS_PORT: not a number: \"abc\"");
+  EXPECT_EQ(LoadConfig("", {{"KIRIM_DELIVERY_MODE", "carrier-pigeon"}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto parse = LoadConfig(WriteTemp("c", "nonsense_field: 1"), {});
+  EXPECT_EQ(parse.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(parse.status().message().find("line 1"), std::string::npos) << parse.status();
+  EXPECT_EQ(LoadConfig("/nonexistent/kirim.textproto", {}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(ConfigTest, LeaseTimeoutMustCoverASlowSmtpSession) {
+  std::string path = WriteTemp("d", "delivery { mode: RELAY relay { host: \"r\" } lease_timeout_ms: 5000 }");
+  EXPECT_NE(LoadConfig(path, {}).status().message().find("delivery.lease_timeout_ms"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, SecretsComeFromFileOrEnvironment) {
+  std::string file = WriteTemp("pw", "s3cret\n");
+  EXPECT_EQ(*ReadSecret(file, "KIRIM_RELAY_PASSWORD", {}), "s3cret");
+  EXPECT_EQ(*ReadSecret("", "KIRIM_RELAY_PASSWORD", {{"KIRIM_RELAY_PASSWORD", "envpw"}}), "envpw");
+  EXPECT_EQ(ReadSecret("", "KIRIM_RELAY_PASSWORD", {}).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace kirim

@@ -1,0 +1,136 @@
+#include "server/delivery/worker.h"
+
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+#include "server/compose/compose.h"
+
+namespace kirim {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t nanos = absl::ToUnixNanos(t);
+  ts.set_seconds(nanos / 1000000000);
+  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return ts;
+}
+
+void CopyReply(const smtp::Reply& from, v1::SmtpReply* to) {
+  to->set_code(from.code);
+  to->set_enhanced_code(from.enhanced_code);
+  to->set_text(from.Text());
+}
+
+bool IsFinal(v1::RecipientState s) {
+  return s != v1::RECIPIENT_PENDING && s != v1::RECIPIENT_DEFERRED;
+}
+
+// The message state implied by its recipients' states.
+v1::MessageState StateFromRecipients(const v1::Message& m) {
+  int delivered = 0, deferred = 0, failed = 0;
+  for (const auto& r : m.recipients()) {
+    if (r.state() == v1::RECIPIENT_DELIVERED) ++delivered;
+    else if (IsFinal(r.state())) ++failed;
+    else ++deferred;
+  }
+  if (deferred > 0) return v1::DEFERRED;
+  if (failed == 0) return v1::DELIVERED;
+  return delivered == 0 ? v1::FAILED : v1::PARTIALLY_DELIVERED;
+}
+
+}  // namespace
+
+Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
+               Logger& logger, WorkerOptions options)
+    : queue_(queue),
+      deliverer_(deliverer),
+      clock_(clock),
+      random_(random),
+      logger_(logger),
+      options_(std::move(options)) {}
+
+absl::StatusOr<int> Worker::RunOnce() {
+  KIRIM_RETURN_IF_ERROR(queue_.PromoteDue(clock_.Now(), 100).status());
+  KIRIM_ASSIGN_OR_RETURN(std::vector<Lease> leases, queue_.Take(options_.name, 1, options_.poll_block));
+  for (const Lease& lease : leases) KIRIM_RETURN_IF_ERROR(Process(lease));
+  return static_cast<int>(leases.size());
+}
+
+absl::Status Worker::Process(const Lease& lease) {
+  StoredMessage record = lease.record;
+  v1::Message& m = *record.mutable_message();
+  const absl::Time start = clock_.Now();
+
+  // Only recipients without a final answer are (re)tried.
+  smtp::Envelope envelope;
+  envelope.mail_from = record.envelope_from();
+  std::map<std::string, v1::RecipientResult*> pending;
+  for (auto& r : *m.mutable_recipients()) {
+    if (!IsFinal(r.state())) {
+      envelope.rcpt_to.push_back(r.address());
+      pending[r.address()] = &r;
+    }
+  }
+
+  v1::Attempt* attempt = m.add_attempts();
+  *attempt->mutable_start_time() = ToProto(start);
+  attempt->set_worker(options_.name);
+
+  absl::StatusOr<std::string> content = ComposeMessage(record, random_);
+  if (!envelope.rcpt_to.empty() && !content.ok()) {
+    // The request was validated at accept time, so this is a bug or a corrupt record: retrying
+    // cannot help. Fail it visibly instead of looping.
+    attempt->set_error(absl::StrCat("compose: ", content.status().message()));
+    for (auto& [address, r] : pending) r->set_state(v1::RECIPIENT_BOUNCED);
+  } else if (!envelope.rcpt_to.empty()) {
+    DeliveryReport report = deliverer_.Deliver(envelope, *content, lease.id);
+    attempt->set_remote(report.remote);
+    CopyReply(report.reply, attempt->mutable_reply());
+    if (!report.error.empty()) attempt->set_error(report.error);
+    const absl::Time now = clock_.Now();
+    for (const RecipientOutcome& o : report.recipients) {
+      auto it = pending.find(o.address);
+      if (it == pending.end()) continue;
+      v1::RecipientResult* r = it->second;
+      CopyReply(o.reply, r->mutable_reply());
+      *r->mutable_update_time() = ToProto(now);
+      switch (o.result) {
+        case smtp::ReplyClass::kPositive: r->set_state(v1::RECIPIENT_DELIVERED); break;
+        case smtp::ReplyClass::kPermanent: r->set_state(v1::RECIPIENT_BOUNCED); break;
+        case smtp::ReplyClass::kTransient: r->set_state(v1::RECIPIENT_DEFERRED); break;
+      }
+    }
+    m.set_size_bytes(static_cast<int64_t>(content->size()));
+  }
+
+  const absl::Time end = clock_.Now();
+  *attempt->mutable_end_time() = ToProto(end);
+  *m.mutable_update_time() = ToProto(end);
+  m.set_state(StateFromRecipients(m));
+
+  const std::string state_name = v1::MessageState_Name(m.state());
+  const std::string reply = attempt->reply().code() ? absl::StrCat(attempt->reply().code(), " ",
+                                                                   attempt->reply().enhanced_code(), " ",
+                                                                   attempt->reply().text())
+                                                    : attempt->error();
+  if (m.state() == v1::DEFERRED) {
+    const absl::Time retry_at = end + options_.retry_delay;
+    *m.mutable_next_attempt_time() = ToProto(retry_at);
+    KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, retry_at));
+  } else {
+    m.clear_next_attempt_time();
+    KIRIM_RETURN_IF_ERROR(queue_.Complete(lease, record));
+  }
+  logger_.Info("worker", absl::AsciiStrToLower(state_name),
+               {{"tenant", lease.tenant},
+                {"message_id", lease.id},
+                {"remote", attempt->remote()},
+                {"reply", reply},
+                {"attempt", std::to_string(m.attempts_size())}});
+  return absl::OkStatus();
+}
+
+}  // namespace kirim

@@ -1,0 +1,61 @@
+// Worker: the delivery loop. Takes a leased message, composes it, hands it to the Deliverer,
+// records per-recipient results and the attempt (with the remote replies, verbatim), and ends
+// the lease: Complete when every recipient has a final answer, Defer when any recipient failed
+// transiently (only those are tried again). The lease is ended only after the outcome is
+// recorded, so a worker crash at any point leaves the message to be reclaimed, never lost.
+//
+// Outcome per recipient (smtp::Classify decides): 2xx delivered, 5xx bounced, 4xx / timeout /
+// connection failure deferred. Message state: all delivered → DELIVERED; any deferred →
+// DEFERRED; otherwise all bounced → FAILED, a mix → PARTIALLY_DELIVERED.
+//
+//   Worker worker(queue, deliverer, clock, random, logger, {.name = "host-1-0"});
+//   while (!stopping) worker.RunOnce();
+#ifndef KIRIM_SERVER_DELIVERY_WORKER_H_
+#define KIRIM_SERVER_DELIVERY_WORKER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/common/clock.h"
+#include "server/common/logger.h"
+#include "server/common/random.h"
+#include "server/delivery/deliverer.h"
+#include "server/queue/message_queue.h"
+
+namespace kirim {
+
+struct WorkerOptions {
+  // Consumer name in Redis and in attempt history; unique per worker thread.
+  std::string name = "worker";
+  // Delay before a transiently failed message is tried again.
+  absl::Duration retry_delay = absl::Minutes(1);
+  // How long RunOnce waits for work when the queue is empty.
+  absl::Duration poll_block = absl::Seconds(1);
+};
+
+class Worker {
+ public:
+  Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
+         Logger& logger, WorkerOptions options);
+
+  // Makes due scheduled messages ready, then takes and processes at most one message.
+  // Returns how many were processed (0 when none was ready within poll_block); an error when
+  // the queue is unreachable (the caller backs off and tries again).
+  absl::StatusOr<int> RunOnce();
+
+  // Delivers one leased message and ends its lease. Public for tests.
+  absl::Status Process(const Lease& lease);
+
+ private:
+  MessageQueue& queue_;
+  Deliverer& deliverer_;
+  const Clock& clock_;
+  Random& random_;
+  Logger& logger_;
+  const WorkerOptions options_;
+};
+
+}  // namespace kirim
+
+#endif  // KIRIM_SERVER_DELIVERY_WORKER_H_

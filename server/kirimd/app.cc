@@ -1,0 +1,202 @@
+#include "server/kirimd/app.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/common/status_macros.h"
+#include "server/delivery/relay_deliverer.h"
+#include "server/delivery/sandbox_deliverer.h"
+#include "server/delivery/worker.h"
+#include "server/smtp/socket_transport.h"
+
+namespace kirim {
+namespace {
+
+using config::v1::Delivery;
+using config::v1::Relay;
+
+absl::Duration Ms(int64_t ms) { return absl::Milliseconds(ms); }
+
+bool HasApi(const Config& c) { return c.role() == "api" || c.role() == "all"; }
+bool HasWorker(const Config& c) { return c.role() == "worker" || c.role() == "all"; }
+
+smtp::Timeouts TimeoutsFrom(const config::v1::SmtpTimeouts& t) {
+  smtp::Timeouts out;
+  out.greeting = Ms(t.greeting_ms());
+  out.ehlo = Ms(t.ehlo_ms());
+  out.starttls = Ms(t.starttls_ms());
+  out.auth = Ms(t.auth_ms());
+  out.mail = Ms(t.mail_ms());
+  out.rcpt = Ms(t.rcpt_ms());
+  out.data = Ms(t.data_ms());
+  out.data_block = Ms(t.data_block_ms());
+  out.data_end = Ms(t.data_end_ms());
+  out.rset = Ms(t.mail_ms());
+  out.quit = Ms(t.quit_ms());
+  return out;
+}
+
+}  // namespace
+
+App::App(Config config, std::map<std::string, std::string> env, const Clock& clock, Logger& logger)
+    : config_(std::move(config)), env_(std::move(env)), clock_(clock), logger_(logger) {}
+
+App::~App() { Stop(); }
+
+absl::Status App::BuildDeliverer() {
+  const Delivery& d = config_.delivery();
+  if (d.mode() == Delivery::SANDBOX) {
+    deliverer_ = std::make_unique<SandboxDeliverer>(d.sandbox_dir());
+    return absl::OkStatus();
+  }
+  const Relay& r = d.relay();
+  RelayOptions o;
+  o.host = r.host();
+  o.port = r.port();
+  o.tls = r.tls() == Relay::IMPLICIT ? smtp::TlsMode::kImplicit
+          : r.tls() == Relay::NONE   ? smtp::TlsMode::kNone
+                                     : smtp::TlsMode::kStartTlsRequired;
+  o.connect_timeout = Ms(d.timeouts().connect_ms());
+  o.client.helo_name = config_.hostname();
+  o.client.tls_options.verify_peer = r.verify_certificate();
+  o.client.tls_options.ca_file = r.ca_file();
+  o.client.tls_options.server_name = r.tls_server_name().empty() ? r.host() : r.tls_server_name();
+  o.client.timeouts = TimeoutsFrom(d.timeouts());
+  if (!r.username().empty()) {
+    o.client.username = r.username();
+    auto password = ReadSecret(r.password_file(), "KIRIM_RELAY_PASSWORD", env_);
+    if (!password.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "delivery.relay.username is set but the password is missing: set "
+          "delivery.relay.password_file or $KIRIM_RELAY_PASSWORD (",
+          password.status().message(), ")"));
+    }
+    o.client.password = *password;
+  }
+  connector_ = std::make_unique<smtp::SocketConnector>();
+  deliverer_ = std::make_unique<RelayDeliverer>(*connector_, std::move(o));
+  return absl::OkStatus();
+}
+
+absl::Status App::Start() {
+  const auto& rc = config_.redis();
+  redis::RedisOptions ro;
+  ro.host = rc.host();
+  ro.port = rc.port();
+  ro.connect_timeout = Ms(rc.connect_timeout_ms());
+  ro.command_timeout = Ms(rc.command_timeout_ms());
+  ro.pool_size = rc.pool_size() + config_.delivery().concurrency();
+  if (!rc.password_file().empty()) {
+    KIRIM_ASSIGN_OR_RETURN(ro.password, ReadSecret(rc.password_file(), "", env_));
+  }
+  redis_ = std::make_unique<redis::HiredisClient>(ro);
+
+  RedisQueueOptions qo;
+  qo.key_prefix = rc.key_prefix();
+  qo.shards = rc.shards();
+  qo.lease_timeout = Ms(config_.delivery().lease_timeout_ms());
+  qo.retention = absl::Hours(rc.message_retention_hours());
+  queue_ = std::make_unique<RedisMessageQueue>(*redis_, redis_.get(), qo);
+  if (absl::Status s = queue_->EnsureGroups(); !s.ok()) {
+    // Not fatal: health says NOT_SERVING until Redis answers, and workers create the groups
+    // on first use.
+    logger_.Warning("kirimd", "redis_unreachable_at_start", {{"error", s.message()}});
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.listen_address(), grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<int64_t>(config_.limits().max_message_bytes() * 2, INT32_MAX)));
+  if (HasApi(config_)) {
+    auth_ = std::make_unique<SingleTenantAuthenticator>(config_.default_tenant());
+    MailApiOptions mo;
+    mo.hostname = config_.hostname();
+    mo.limits.max_message_bytes = config_.limits().max_message_bytes();
+    mo.limits.max_recipients = config_.limits().max_recipients();
+    mo.limits.max_headers = config_.limits().max_headers();
+    mo.limits.max_attachments = config_.limits().max_attachments();
+    mail_api_ = std::make_unique<MailApi>(*queue_, clock_, random_, logger_, mo);
+    mail_service_ = std::make_unique<MailService>(*mail_api_, *auth_);
+    builder.RegisterService(mail_service_.get());
+  }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen_address()));
+  }
+  SetServing(queue_->Ping().ok());
+  health_thread_ = std::thread([this] { HealthLoop(); });
+
+  if (HasWorker(config_)) {
+    KIRIM_RETURN_IF_ERROR(BuildDeliverer());
+    for (int i = 0; i < config_.delivery().concurrency(); ++i) {
+      workers_.emplace_back([this, i] { WorkerLoop(i); });
+    }
+  }
+  logger_.Info("kirimd", "serving",
+               {{"address", absl::StrCat(config_.listen_address().substr(
+                                             0, config_.listen_address().rfind(':')),
+                                         ":", port_)},
+                {"role", config_.role()},
+                {"delivery", deliverer_ ? deliverer_->Describe() : "none"},
+                {"redis", absl::StrCat(rc.host(), ":", rc.port())}});
+  return absl::OkStatus();
+}
+
+void App::SetServing(bool serving) {
+  serving_ = serving;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);  // the overall status ("") and every registered service
+}
+
+void App::HealthLoop() {
+  const absl::Duration interval = Ms(config_.redis().health_interval_ms());
+  while (!stopping_.WaitForNotificationWithTimeout(interval)) {
+    absl::Status ping = queue_->Ping();
+    if (ping.ok() != serving_) {
+      if (ping.ok()) {
+        logger_.Info("kirimd", "redis_reachable", {});
+      } else {
+        logger_.Warning("kirimd", "redis_unreachable", {{"error", ping.message()}});
+      }
+      SetServing(ping.ok());
+    }
+  }
+}
+
+void App::WorkerLoop(int index) {
+  WorkerOptions wo;
+  wo.name = absl::StrCat(config_.delivery().worker_name(), "-", index);
+  wo.retry_delay = Ms(config_.delivery().retry_delay_ms());
+  wo.poll_block = Ms(config_.delivery().poll_interval_ms());
+  Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo);
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stopping_.HasBeenNotified()) {
+    absl::StatusOr<int> n = worker.RunOnce();
+    if (n.ok()) {
+      backoff = absl::Milliseconds(100);
+      continue;
+    }
+    logger_.Warning("worker", "queue_error", {{"worker", wo.name}, {"error", n.status().message()}});
+    // Redis is down or failing: back off (capped) instead of spinning; wake at once on stop.
+    stopping_.WaitForNotificationWithTimeout(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+void App::Stop() {
+  if (server_ == nullptr || stopping_.HasBeenNotified()) return;
+  logger_.Info("kirimd", "stopping", {});
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  stopping_.Notify();
+  // Workers finish the message they hold (bounded by the SMTP timeouts) and take no more.
+  for (std::thread& t : workers_) t.join();
+  if (health_thread_.joinable()) health_thread_.join();
+  server_->Shutdown(absl::ToChronoTime(clock_.Now() + absl::Seconds(5)));
+  logger_.Info("kirimd", "stopped", {});
+}
+
+}  // namespace kirim

@@ -1,0 +1,78 @@
+// App: one kirimd process. Builds every component from a validated Config, wires the seams
+// (real clock, secure randomness, hiredis, sockets), and runs the roles:
+//   api    — gRPC MailService (+ health, reflection), health follows Redis reachability;
+//   worker — `delivery.concurrency` delivery threads;
+//   all    — both (the default).
+// The gRPC server runs in every role so Kubernetes probes reach each pod.
+//
+//   App app(config, env, logger);
+//   KIRIM_RETURN_IF_ERROR(app.Start());   // returns once serving
+//   ... wait for SIGTERM ...
+//   app.Stop();                            // NOT_SERVING, drain, stop workers, shut down
+#ifndef KIRIM_SERVER_KIRIMD_APP_H_
+#define KIRIM_SERVER_KIRIMD_APP_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/server.h"
+#include "server/api/mail_api.h"
+#include "server/api/mail_service.h"
+#include "server/auth/authenticator.h"
+#include "server/common/clock.h"
+#include "server/common/logger.h"
+#include "server/common/random.h"
+#include "server/config/config.h"
+#include "server/delivery/deliverer.h"
+#include "server/queue/redis_message_queue.h"
+#include "server/redis/redis_client.h"
+#include "server/smtp/transport.h"
+
+namespace kirim {
+
+class App {
+ public:
+  App(Config config, std::map<std::string, std::string> env, const Clock& clock, Logger& logger);
+  ~App();
+
+  absl::Status Start();
+  // The port the gRPC server bound (useful with listen_address "127.0.0.1:0").
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  absl::Status BuildDeliverer();
+  void HealthLoop();
+  void WorkerLoop(int index);
+  void SetServing(bool serving);
+
+  const Config config_;
+  const std::map<std::string, std::string> env_;
+  const Clock& clock_;
+  Logger& logger_;
+  SecureRandom random_;
+
+  std::unique_ptr<redis::HiredisClient> redis_;
+  std::unique_ptr<RedisMessageQueue> queue_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<MailApi> mail_api_;
+  std::unique_ptr<MailService> mail_service_;
+  std::unique_ptr<smtp::Connector> connector_;
+  std::unique_ptr<Deliverer> deliverer_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+
+  absl::Notification stopping_;
+  std::thread health_thread_;
+  std::vector<std::thread> workers_;
+  bool serving_ = false;  // only the health thread writes it after Start
+};
+
+}  // namespace kirim
+
+#endif  // KIRIM_SERVER_KIRIMD_APP_H_

@@ -1,0 +1,84 @@
+// kirimd: Kirim's server. Reads flags, config file and environment, then runs the App until
+// SIGTERM or SIGINT. Only wiring lives here.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "server/common/clock.h"
+#include "server/common/logger.h"
+#include "server/config/config.h"
+#include "server/kirimd/app.h"
+
+ABSL_FLAG(std::string, config, "", "Config file: protobuf text, or JSON when it ends in .json");
+ABSL_FLAG(std::string, role, "", "api, worker or all (overrides the config)");
+ABSL_FLAG(std::string, listen, "", "gRPC listen address host:port (overrides the config)");
+ABSL_FLAG(std::string, redis, "", "Redis host:port (overrides the config)");
+ABSL_FLAG(std::string, sandbox_dir, "", "Sandbox folder for .eml files (overrides the config)");
+ABSL_FLAG(std::string, log_level, "", "debug, info, warning or error (overrides the config)");
+ABSL_FLAG(bool, check_config, false,
+          "Print the effective configuration (no secrets) and exit 0, or the error and exit 2");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Kirim mail-sending service. See docs/configuration.md for the config file and KIRIM_* "
+      "environment variables.");
+  absl::ParseCommandLine(argc, argv);
+
+  auto env = kirim::EnvironmentMap();
+  // Flags override the environment, which overrides the file.
+  auto set = [&](const std::string& flag, const char* var) {
+    if (!flag.empty()) env[var] = flag;
+  };
+  set(absl::GetFlag(FLAGS_role), "KIRIM_ROLE");
+  set(absl::GetFlag(FLAGS_listen), "KIRIM_LISTEN_ADDRESS");
+  set(absl::GetFlag(FLAGS_sandbox_dir), "KIRIM_SANDBOX_DIR");
+  set(absl::GetFlag(FLAGS_log_level), "KIRIM_LOG_LEVEL");
+  if (std::string redis = absl::GetFlag(FLAGS_redis); !redis.empty()) {
+    size_t colon = redis.rfind(':');
+    env["KIRIM_REDIS_HOST"] = redis.substr(0, colon);
+    if (colon != std::string::npos) env["KIRIM_REDIS_PORT"] = redis.substr(colon + 1);
+  }
+
+  absl::StatusOr<kirim::Config> config = kirim::LoadConfig(absl::GetFlag(FLAGS_config), env);
+  if (!config.ok()) {
+    std::cerr << "kirimd: invalid configuration: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_check_config)) {
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(*config, &text);
+    std::cout << text;
+    return 0;
+  }
+
+  kirim::RealClock clock;
+  kirim::LogLevel level = kirim::LogLevel::kInfo;
+  kirim::ParseLogLevel(config->log_level(), &level);
+  kirim::Logger logger(clock, level);
+
+  // Signals are taken synchronously by this thread; every thread started later inherits the
+  // mask, so none is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  kirim::App app(*config, env, clock, logger);
+  if (absl::Status s = app.Start(); !s.ok()) {
+    logger.Error("kirimd", "start_failed", {{"error", s.message()}});
+    return 1;
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  logger.Info("kirimd", "signal", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  app.Stop();
+  return 0;
+}

@@ -1,0 +1,170 @@
+// Worker unit tests: fake queue, fake deliverer, simulated time.
+#include "server/delivery/worker.h"
+
+#include <cstdio>
+
+#include "gtest/gtest.h"
+#include "server/api/mail_api.h"
+#include "tests/common/fake_clock.h"
+#include "tests/common/fake_random.h"
+#include "tests/delivery/fake_deliverer.h"
+#include "tests/queue/fake_message_queue.h"
+
+namespace kirim {
+namespace {
+
+using testing::FakeDeliverer;
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  WorkerTest()
+      : null_(std::fopen("/dev/null", "w")),
+        logger_(clock_, LogLevel::kDebug, null_),
+        api_(queue_, clock_, random_, logger_, MailApiOptions{}),
+        worker_(queue_, deliverer_, clock_, random_, logger_,
+                WorkerOptions{.name = "w0", .retry_delay = absl::Minutes(5), .poll_block = absl::ZeroDuration()}) {}
+  ~WorkerTest() override { std::fclose(null_); }
+
+  std::string Send(std::vector<std::string> to) {
+    v1::SendEmailRequest r;
+    r.set_from("Shop <shop@example.com>");
+    for (auto& a : to) r.add_to(a);
+    r.set_subject("Hello");
+    r.set_text_body("Body");
+    auto sent = api_.SendEmail(Principal{"t1"}, r);
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    return sent.ok() ? sent->id() : "";
+  }
+  v1::Message Get(const std::string& id) {
+    auto rec = queue_.Get("t1", id);
+    EXPECT_TRUE(rec.ok() && rec->has_value());
+    return (*rec)->message();
+  }
+  int Run() {
+    auto n = worker_.RunOnce();
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : -1;
+  }
+
+  testing::FakeClock clock_;
+  testing::FakeRandom random_;
+  testing::FakeMessageQueue queue_;
+  FakeDeliverer deliverer_;
+  FILE* null_;
+  Logger logger_;
+  MailApi api_;
+  Worker worker_;
+};
+
+TEST_F(WorkerTest, DeliversAndRecordsTheRemoteReply) {
+  std::string id = Send({"ana@example.net"});
+  EXPECT_EQ(Run(), 1);
+  ASSERT_EQ(deliverer_.calls().size(), 1u);
+  const auto& call = deliverer_.calls()[0];
+  EXPECT_EQ(call.envelope.mail_from, "shop@example.com");
+  EXPECT_EQ(call.envelope.rcpt_to, std::vector<std::string>{"ana@example.net"});
+  EXPECT_NE(call.content.find("Subject: Hello\r\n"), std::string::npos);
+  EXPECT_NE(call.content.find("Message-ID: <" + id + "@example.com>\r\n"), std::string::npos);
+
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DELIVERED);
+  ASSERT_EQ(m.attempts_size(), 1);
+  EXPECT_EQ(m.attempts(0).reply().code(), 250);
+  EXPECT_EQ(m.attempts(0).reply().text(), "Ok: queued");
+  EXPECT_EQ(m.attempts(0).worker(), "w0");
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_DELIVERED);
+  EXPECT_EQ(queue_.completed(), 1);
+  EXPECT_EQ(Run(), 0);  // nothing left
+}
+
+TEST_F(WorkerTest, TransientFailureIsDeferredThenRetriedAfterTheDelay) {
+  std::string id = Send({"ana@example.net"});
+  deliverer_.Script("ana@example.net", "451 4.3.0 Try again later");
+  EXPECT_EQ(Run(), 1);
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DEFERRED);
+  EXPECT_EQ(m.recipients(0).reply().code(), 451);
+  EXPECT_EQ(m.recipients(0).reply().enhanced_code(), "4.3.0");
+  EXPECT_EQ(m.next_attempt_time().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5)));
+  EXPECT_EQ(queue_.scheduled_count(), 1u);  // still queued: nothing lost
+
+  EXPECT_EQ(Run(), 0);  // not due yet
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(Run(), 1);
+  m = Get(id);
+  EXPECT_EQ(m.state(), v1::DELIVERED);
+  EXPECT_EQ(m.attempts_size(), 2);
+  // Date and Message-ID do not change between attempts.
+  const auto& calls = deliverer_.calls();
+  auto header = [](const std::string& c, const std::string& name) {
+    size_t at = c.find(name);
+    return c.substr(at, c.find("\r\n", at) - at);
+  };
+  EXPECT_EQ(header(calls[0].content, "Date:"), header(calls[1].content, "Date:"));
+  EXPECT_EQ(header(calls[0].content, "Message-ID:"), header(calls[1].content, "Message-ID:"));
+}
+
+TEST_F(WorkerTest, PerRecipientResultsAndOnlyDeferredOnesAreRetried) {
+  std::string id = Send({"a@example.net", "b@example.net", "c@example.net"});
+  deliverer_.Script("b@example.net", "550 5.1.1 No such user");
+  deliverer_.Script("c@example.net", "452 4.2.2 Mailbox full");
+  EXPECT_EQ(Run(), 1);
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DEFERRED);
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_DELIVERED);
+  EXPECT_EQ(m.recipients(1).state(), v1::RECIPIENT_BOUNCED);
+  EXPECT_EQ(m.recipients(1).reply().text(), "No such user");
+  EXPECT_EQ(m.recipients(2).state(), v1::RECIPIENT_DEFERRED);
+
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(Run(), 1);
+  ASSERT_EQ(deliverer_.calls().size(), 2u);
+  EXPECT_EQ(deliverer_.calls()[1].envelope.rcpt_to, std::vector<std::string>{"c@example.net"});
+  m = Get(id);
+  EXPECT_EQ(m.state(), v1::PARTIALLY_DELIVERED);
+  EXPECT_EQ(m.recipients(2).state(), v1::RECIPIENT_DELIVERED);
+}
+
+TEST_F(WorkerTest, PermanentFailureFailsTheMessageWithTheReplyKept) {
+  std::string id = Send({"ana@example.net"});
+  deliverer_.Script("ana@example.net", "535 5.7.8 Authentication credentials invalid");
+  EXPECT_EQ(Run(), 1);
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::FAILED);
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_BOUNCED);
+  EXPECT_EQ(m.attempts(0).reply().code(), 535);
+  EXPECT_EQ(m.attempts(0).reply().text(), "Authentication credentials invalid");
+  EXPECT_EQ(queue_.scheduled_count(), 0u);
+}
+
+TEST_F(WorkerTest, ConnectionFailureIsDeferredWithTheLocalError) {
+  std::string id = Send({"ana@example.net"});
+  deliverer_.FailNextWith("connect 127.0.0.1:1: Connection refused");
+  EXPECT_EQ(Run(), 1);
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DEFERRED);
+  EXPECT_EQ(m.attempts(0).error(), "connect 127.0.0.1:1: Connection refused");
+}
+
+TEST_F(WorkerTest, QueueDownIsReportedNotSwallowed) {
+  Send({"ana@example.net"});
+  queue_.set_unavailable(true);
+  EXPECT_EQ(worker_.RunOnce().status().code(), absl::StatusCode::kUnavailable);
+  queue_.set_unavailable(false);
+  EXPECT_EQ(Run(), 1);
+}
+
+TEST_F(WorkerTest, TransactionalBeforeBulk) {
+  v1::SendEmailRequest bulk;
+  bulk.set_from("news@example.com");
+  bulk.add_to("reader@example.net");
+  bulk.set_text_body("news");
+  bulk.set_priority(v1::BULK);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(api_.SendEmail(Principal{"t1"}, bulk).ok());
+  std::string tx = Send({"ana@example.net"});
+  EXPECT_EQ(Run(), 1);
+  EXPECT_EQ(deliverer_.calls()[0].message_id, tx);
+}
+
+}  // namespace
+}  // namespace kirim
