@@ -122,6 +122,7 @@ absl::Status App::Start() {
     mail_api_ = std::make_unique<MailApi>(*queue_, clock_, random_, logger_, mo);
     mail_service_ = std::make_unique<MailService>(*mail_api_, *auth_);
     builder.RegisterService(mail_service_.get());
+    health_services_.push_back(v1::MailService::service_full_name());
   }
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
@@ -149,7 +150,9 @@ absl::Status App::Start() {
 void App::SetServing(bool serving) {
   serving_ = serving;
   auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);  // the overall status ("") and every registered service
+  // The overall status ("") and one per served service, so a probe can ask for either.
+  health->SetServingStatus("", serving);
+  for (const std::string& service : health_services_) health->SetServingStatus(service, serving);
 }
 
 void App::HealthLoop() {

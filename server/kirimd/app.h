@@ -70,6 +70,8 @@ class App {
   absl::Notification stopping_;
   std::thread health_thread_;
   std::vector<std::thread> workers_;
+  // Services whose health follows Redis (besides the overall "").
+  std::vector<std::string> health_services_;
   bool serving_ = false;  // only the health thread writes it after Start
 };
 

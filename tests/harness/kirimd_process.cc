@@ -1,0 +1,54 @@
+#include "tests/harness/kirimd_process.h"
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace kirim::testing {
+
+absl::Status KirimdProcess::Start(const std::string& config_text,
+                                  const std::map<std::string, std::string>& env) {
+  if (dir_.empty()) dir_ = MakeTempDir("kirimd");
+  const std::string config_path = dir_ + "/kirim.textproto";
+  std::ofstream(config_path) << "listen_address: \"127.0.0.1:0\"\n" << config_text << "\n";
+  KIRIM_RETURN_IF_ERROR(process_.Start(
+      {Runfile("server/kirimd/kirimd"), "--config=" + config_path, "--log_level=debug"}, env));
+  KIRIM_ASSIGN_OR_RETURN(std::string line, process_.WaitForOutput("\"event\":\"serving\"", absl::Seconds(30)));
+  // ... "address":"127.0.0.1:40123" ...
+  size_t at = line.find("\"address\":\"");
+  size_t colon = line.find(':', line.find("127.0.0.1", at));
+  size_t end = line.find('"', colon);
+  if (at == std::string::npos || !absl::SimpleAtoi(line.substr(colon + 1, end - colon - 1), &port_)) {
+    return absl::InternalError("cannot read the port from: " + line);
+  }
+  return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::Channel> KirimdProcess::Channel() {
+  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<v1::MailService::Stub> KirimdProcess::MailStub() {
+  return v1::MailService::NewStub(Channel());
+}
+
+std::unique_ptr<grpc::health::v1::Health::Stub> KirimdProcess::HealthStub() {
+  return grpc::health::v1::Health::NewStub(Channel());
+}
+
+absl::StatusOr<std::string> KirimdProcess::WaitForEvent(const std::string& event,
+                                                        const std::string& id,
+                                                        absl::Duration timeout, size_t from) {
+  const std::string want_event = absl::StrCat("\"event\":\"", event, "\"");
+  const std::string want_id = absl::StrCat("\"message_id\":\"", id, "\"");
+  return process_.WaitForLine(
+      [&](const std::string& l) {
+        return absl::StrContains(l, want_event) && (id.empty() || absl::StrContains(l, want_id));
+      },
+      timeout, from);
+}
+
+}  // namespace kirim::testing

@@ -1,0 +1,58 @@
+// A real kirimd process for end-to-end tests: a config written to a temp file, the binary
+// built by Bazel (a data dependency), listening on 127.0.0.1:0, ready once it logs
+// "serving" (the actual port is read from that log line). Tests wait for delivery by reading
+// kirimd's JSON log lines, never by sleeping.
+//
+//   KirimdProcess kirimd;
+//   ASSERT_OK(kirimd.Start(absl::StrCat("redis { port: ", redis.port(), " }")));
+//   auto stub = kirimd.MailStub();
+//   ... stub->SendEmail(...) ...
+//   ASSERT_OK(kirimd.WaitForEvent("delivered", id));
+#ifndef KIRIM_TESTS_HARNESS_KIRIMD_PROCESS_H_
+#define KIRIM_TESTS_HARNESS_KIRIMD_PROCESS_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "kirim/v1/mail_service.grpc.pb.h"
+#include "tests/harness/subprocess.h"
+
+namespace kirim::testing {
+
+class KirimdProcess {
+ public:
+  // `config_text`: a kirim.config.v1.Config in text format; listen_address is set here.
+  absl::Status Start(const std::string& config_text,
+                     const std::map<std::string, std::string>& env = {});
+  int Stop() { return process_.Stop(); }
+  void Kill() { process_.Kill(); }
+
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  Subprocess& process() { return process_; }
+
+  std::shared_ptr<grpc::Channel> Channel();
+  std::unique_ptr<v1::MailService::Stub> MailStub();
+  std::unique_ptr<grpc::health::v1::Health::Stub> HealthStub();
+
+  // Waits for a log line with "event":"<event>" (and "message_id":"<id>" when id is set)
+  // printed since line `from`.
+  absl::StatusOr<std::string> WaitForEvent(const std::string& event, const std::string& id = "",
+                                           absl::Duration timeout = absl::Seconds(30),
+                                           size_t from = 0);
+
+  // The path of a file in the test's runfiles (binaries, scripts).
+  static std::string Binary(const std::string& path) { return Runfile(path); }
+
+ private:
+  Subprocess process_;
+  int port_ = 0;
+  std::string dir_;
+};
+
+}  // namespace kirim::testing
+
+#endif  // KIRIM_TESTS_HARNESS_KIRIMD_PROCESS_H_
