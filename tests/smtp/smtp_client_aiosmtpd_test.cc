@@ -1,0 +1,316 @@
+// Integration tests: SmtpClient over SocketConnector against a real aiosmtpd server
+// (tests/peers/smtp_server.py) on 127.0.0.1, with STARTTLS, implicit TLS, AUTH and a
+// self-signed certificate made by openssl for each run.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/smtp/smtp_client.h"
+#include "server/smtp/socket_transport.h"
+#include "tests/smtp/peer_process.h"
+
+namespace kirim::smtp {
+namespace {
+
+using ::kirim::testing::MakeTempDir;
+using ::kirim::testing::ReadFileToString;
+using ::kirim::testing::RunfilePath;
+using ::kirim::testing::Subprocess;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Bounds for starting peers: long enough for a loaded CI machine, short enough to fail a hung
+// test well before Bazel's timeout.
+constexpr absl::Duration kPeerStart = absl::Seconds(60);
+constexpr absl::Duration kIo = absl::Seconds(30);
+
+constexpr char kUser[] = "kirim";
+constexpr char kPassword[] = "correct horse";
+
+// Headers, a line that needs dot-stuffing, a lone-dot line, 8-bit UTF-8 text.
+constexpr char kMessage[] =
+    "From: Alice <alice@kirim.test>\r\n"
+    "To: Bob <bob@mx.test>\r\n"
+    "Subject: =?UTF-8?Q?caf=C3=A9?=\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "\r\n"
+    "Caf\xc3\xa9 at noon?\r\n"
+    ".leading dot\r\n"
+    ".\r\n"
+    "..two dots\r\n"
+    "end\r\n";
+
+// For failure messages: why a handshake or transaction ended.
+std::string Why(const SessionResult& r) {
+  return absl::StrCat(r.failed_phase, ": ", r.failed_reply.ToString(), " ",
+                      r.local_error.ToString());
+}
+
+class AiosmtpdTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::string> dir = MakeTempDir("tls");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    std::string cert = *dir + "/cert.pem";
+    std::string key = *dir + "/key.pem";
+    Subprocess openssl;
+    ASSERT_TRUE(openssl
+                    .Start({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                            "/CN=mx.test", "-addext", "subjectAltName=DNS:mx.test", "-days",
+                            "2", "-keyout", key, "-out", cert})
+                    .ok());
+    absl::StatusOr<int> code = openssl.Wait(kPeerStart);
+    ASSERT_TRUE(code.ok()) << code.status();
+    ASSERT_EQ(*code, 0) << "openssl req failed";
+    *cert_ = cert;
+    *key_ = key;
+  }
+
+  void SetUp() override { ASSERT_FALSE(cert_->empty()) << "no test certificate"; }
+
+  void TearDown() override {
+    if (server_.running()) {
+      absl::StatusOr<int> code = server_.Stop();
+      EXPECT_TRUE(code.ok()) << code.status();
+      // The server handles SIGTERM and exits cleanly; anything else means it crashed.
+      if (code.ok()) {
+        EXPECT_EQ(*code, 0) << "smtp_server.py did not stop cleanly";
+      }
+    }
+  }
+
+  // Starts smtp_server.py with --cert/--key/--maildir and `args`; returns once it listens.
+  void StartServer(const std::vector<std::string>& args) {
+    absl::StatusOr<std::string> maildir = MakeTempDir("maildir");
+    ASSERT_TRUE(maildir.ok()) << maildir.status();
+    maildir_ = *maildir;
+    std::vector<std::string> argv = {"/usr/bin/python3",
+                                     RunfilePath("tests/peers/smtp_server.py"),
+                                     "--port",
+                                     "0",
+                                     "--cert",
+                                     *cert_,
+                                     "--key",
+                                     *key_,
+                                     "--maildir",
+                                     maildir_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ASSERT_TRUE(server_.Start(argv, {"PYTHONDONTWRITEBYTECODE=1"}).ok());
+    absl::StatusOr<std::string> line = server_.ReadLineFromStdout(kPeerStart);
+    ASSERT_TRUE(line.ok()) << line.status();
+    ASSERT_TRUE(absl::StartsWith(*line, "PORT ")) << *line;
+    ASSERT_TRUE(absl::SimpleAtoi(line->substr(5), &port_)) << *line;
+  }
+
+  // Connects (with the handshake first for TlsMode::kImplicit) and runs the SMTP handshake;
+  // conn_ and client_ are set when the connection succeeded.
+  SessionResult Open(const ClientOptions& options) {
+    const TlsOptions* implicit = options.tls == TlsMode::kImplicit ? &options.tls_options : nullptr;
+    absl::StatusOr<std::unique_ptr<Connection>> conn =
+        connector_.Connect("127.0.0.1", port_, kIo, implicit);
+    if (!conn.ok()) {
+      SessionResult failed;
+      failed.failed_phase = "connect";
+      failed.local_error = conn.status();
+      return failed;
+    }
+    conn_ = *std::move(conn);
+    client_ = std::make_unique<SmtpClient>(*conn_, options);
+    return client_->Handshake();
+  }
+
+  // SecureOptions() without AUTH.
+  ClientOptions TlsOnlyOptions() {
+    ClientOptions o = SecureOptions();
+    o.username.clear();
+    o.password.clear();
+    return o;
+  }
+
+  // STARTTLS required, verified against the test CA as mx.test, AUTH as kUser.
+  ClientOptions SecureOptions() {
+    ClientOptions o;
+    o.helo_name = "client.kirim.test";
+    o.tls = TlsMode::kStartTlsRequired;
+    o.tls_options.ca_file = *cert_;
+    o.tls_options.server_name = "mx.test";
+    o.username = kUser;
+    o.password = kPassword;
+    Timeouts& t = o.timeouts;
+    t.greeting = t.ehlo = t.starttls = t.auth = t.mail = t.rcpt = t.data = t.data_block =
+        t.data_end = t.rset = t.quit = kIo;
+    return o;
+  }
+
+  std::string Stored(const std::string& name) {
+    absl::StatusOr<std::string> s = ReadFileToString(maildir_ + "/" + name);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? *s : "";
+  }
+
+  // Shared by all tests of the suite; heap-allocated so no non-trivial static is destroyed at
+  // exit.
+  static std::string* const cert_;
+  static std::string* const key_;
+
+  SocketConnector connector_;
+  Subprocess server_;
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<SmtpClient> client_;
+  std::string maildir_;
+  int port_ = 0;
+};
+
+std::string* const AiosmtpdTest::cert_ = new std::string();
+std::string* const AiosmtpdTest::key_ = new std::string();
+
+TEST_F(AiosmtpdTest, StartTlsAuthPlainDeliversByteIdenticalMessage) {
+  StartServer({"--require-starttls", "--auth", absl::StrCat(kUser, ":", kPassword)});
+  SessionResult session = Open(SecureOptions());
+  ASSERT_TRUE(session.ok()) << Why(session);
+  EXPECT_TRUE(conn_->IsTls());
+  EXPECT_EQ(client_->extensions().count("STARTTLS"), 0u);  // the post-TLS EHLO
+  EXPECT_EQ(client_->extensions().count("8BITMIME"), 1u);
+
+  TransactionResult r =
+      client_->Send({"alice@kirim.test", {"bob@mx.test", "carol@mx.test"}}, kMessage);
+  ASSERT_TRUE(r.ok()) << Why(r);
+  ASSERT_EQ(r.rcpt_replies.size(), 2u);
+  EXPECT_EQ(r.rcpt_replies[0].code, 250);
+  EXPECT_EQ(r.rcpt_replies[1].code, 250);
+  EXPECT_EQ(r.data_reply.ToString(), "250 2.0.0 OK: queued as 0001");
+  client_->Quit();
+
+  // What the server stored after un-stuffing is exactly what we were given.
+  EXPECT_TRUE(Stored("0001.eml") == kMessage) << Stored("0001.eml");
+  std::string meta = Stored("0001.json");
+  EXPECT_THAT(meta, HasSubstr(R"("mail_from": "alice@kirim.test")"));
+  EXPECT_THAT(meta, HasSubstr(R"("rcpt_tos": ["bob@mx.test", "carol@mx.test"])"));
+  EXPECT_THAT(meta, HasSubstr(absl::StrCat(R"("login": ")", kUser, R"(")")));
+  EXPECT_THAT(meta, HasSubstr(R"("tls": true)"));
+  EXPECT_THAT(meta, HasSubstr(absl::StrCat(R"("mail_options": ["SIZE=)",
+                                           std::string(kMessage).size(),
+                                           R"(", "BODY=8BITMIME"])")));
+}
+
+TEST_F(AiosmtpdTest, WrongPasswordFailsInAuthAndKeeps535) {
+  StartServer({"--require-starttls", "--auth", absl::StrCat(kUser, ":", kPassword)});
+  ClientOptions o = SecureOptions();
+  o.password = "wrong horse";
+  SessionResult session = Open(o);
+  EXPECT_EQ(session.failed_phase, "auth");
+  EXPECT_TRUE(session.local_error.ok()) << session.local_error;
+  EXPECT_EQ(session.failed_reply.ToString(), "535 5.7.8 Authentication credentials invalid");
+  EXPECT_EQ(session.Classify(), ReplyClass::kPermanent);
+  client_->Quit();
+}
+
+TEST_F(AiosmtpdTest, CertificateVerificationFailsWithoutTheCa) {
+  StartServer({"--require-starttls"});
+  ClientOptions o = SecureOptions();
+  o.tls_options.ca_file.clear();  // the system store does not know our self-signed cert
+  SessionResult session = Open(o);
+  EXPECT_EQ(session.failed_phase, "starttls");
+  EXPECT_EQ(session.local_error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(session.local_error.message(), HasSubstr("certificate verification failed"));
+  EXPECT_THAT(session.local_error.message(), HasSubstr("self-signed certificate"));
+  EXPECT_THAT(session.local_error.message(), Not(HasSubstr(kPassword)));
+  EXPECT_EQ(session.Classify(), ReplyClass::kTransient);
+  EXPECT_FALSE(client_->usable());
+}
+
+TEST_F(AiosmtpdTest, CertificateForAnotherNameFails) {
+  StartServer({"--require-starttls"});
+  ClientOptions o = TlsOnlyOptions();
+  o.tls_options.server_name = "other.test";
+  SessionResult session = Open(o);
+  EXPECT_EQ(session.failed_phase, "starttls");
+  EXPECT_THAT(session.local_error.message(), HasSubstr("hostname mismatch"));
+}
+
+TEST_F(AiosmtpdTest, ImplicitTls) {
+  StartServer({"--implicit-tls", "--auth", absl::StrCat(kUser, ":", kPassword)});
+  ClientOptions o = SecureOptions();
+  o.tls = TlsMode::kImplicit;
+  SessionResult session = Open(o);
+  ASSERT_TRUE(session.ok()) << Why(session);
+  EXPECT_TRUE(conn_->IsTls());
+  TransactionResult r = client_->Send({"alice@kirim.test", {"bob@mx.test"}}, kMessage);
+  ASSERT_TRUE(r.ok()) << Why(r);
+  client_->Quit();
+  EXPECT_TRUE(Stored("0001.eml") == kMessage);
+  EXPECT_THAT(Stored("0001.json"), HasSubstr(absl::StrCat(R"("login": ")", kUser, R"(")")));
+}
+
+TEST_F(AiosmtpdTest, ImplicitTlsWithoutTheCaFailsInConnect) {
+  StartServer({"--implicit-tls"});
+  ClientOptions o = TlsOnlyOptions();
+  o.tls = TlsMode::kImplicit;
+  o.tls_options.ca_file.clear();  // system store only
+  SessionResult session = Open(o);
+  EXPECT_EQ(session.failed_phase, "connect");
+  EXPECT_EQ(session.local_error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(session.local_error.message(), HasSubstr("self-signed certificate"));
+}
+
+TEST_F(AiosmtpdTest, DataReply451IsKeptAndTransient) {
+  StartServer({"--require-starttls", "--reply-data", "451 4.3.0 Try later"});
+  ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
+  TransactionResult r = client_->Send({"alice@kirim.test", {"bob@mx.test"}}, kMessage);
+  EXPECT_EQ(r.failed_phase, "data_end");
+  EXPECT_EQ(r.data_reply.ToString(), "451 4.3.0 Try later");
+  EXPECT_EQ(r.failed_reply.ToString(), "451 4.3.0 Try later");
+  EXPECT_EQ(r.Classify(), ReplyClass::kTransient);
+  EXPECT_TRUE(client_->usable());
+  client_->Quit();
+}
+
+TEST_F(AiosmtpdTest, RefusedRecipientIsReportedAndTheOthersGetTheMessage) {
+  StartServer({"--require-starttls", "--reply-rcpt", "nobody@mx.test=550 5.1.1 No such user"});
+  ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
+  TransactionResult r = client_->Send(
+      {"alice@kirim.test", {"bob@mx.test", "nobody@mx.test", "carol@mx.test"}}, kMessage);
+  ASSERT_TRUE(r.ok()) << Why(r);
+  EXPECT_EQ(r.rcpt_replies[0].code, 250);
+  EXPECT_EQ(r.rcpt_replies[1].ToString(), "550 5.1.1 No such user");
+  EXPECT_EQ(r.rcpt_replies[2].code, 250);
+  client_->Quit();
+  EXPECT_THAT(Stored("0001.json"), HasSubstr(R"("rcpt_tos": ["bob@mx.test", "carol@mx.test"])"));
+}
+
+TEST_F(AiosmtpdTest, AllRecipientsRefusedThenNextTransactionOnSameSession) {
+  StartServer({"--require-starttls", "--reply-rcpt", "nobody@mx.test=550 5.1.1 No such user"});
+  ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
+  TransactionResult refused = client_->Send({"alice@kirim.test", {"nobody@mx.test"}}, kMessage);
+  EXPECT_EQ(refused.failed_phase, "rcpt");
+  EXPECT_EQ(refused.failed_reply.ToString(), "550 5.1.1 No such user");
+  ASSERT_TRUE(client_->usable());
+  ASSERT_TRUE(client_->Reset().ok());
+  TransactionResult sent =
+      client_->Send({"alice@kirim.test", {"bob@mx.test"}}, "Subject: 2\r\n");
+  ASSERT_TRUE(sent.ok()) << Why(sent);
+  client_->Quit();
+  EXPECT_EQ(Stored("0001.eml"), "Subject: 2\r\n");
+}
+
+TEST_F(AiosmtpdTest, PlaintextClientMeetsRequiredStartTlsAndKeeps530) {
+  StartServer({"--require-starttls"});
+  ClientOptions o = TlsOnlyOptions();
+  o.tls = TlsMode::kNone;
+  ASSERT_TRUE(Open(o).ok());
+  TransactionResult r = client_->Send({"alice@kirim.test", {"bob@mx.test"}}, kMessage);
+  EXPECT_EQ(r.failed_phase, "mail");
+  EXPECT_EQ(r.failed_reply.ToString(), "530 Must issue a STARTTLS command first");
+  EXPECT_EQ(r.Classify(), ReplyClass::kPermanent);
+  client_->Quit();
+}
+
+}  // namespace
+}  // namespace kirim::smtp
