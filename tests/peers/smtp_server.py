@@ -19,11 +19,18 @@ Options:
                       mail_options, login, tls)
   --reply-rcpt A=R    answer RCPT TO:<A> with reply R (repeatable), e.g. 'a@x=550 5.1.1 No such user'
   --reply-data R      answer every completed DATA with reply R, e.g. '451 4.3.0 Try later'
+  --stall-data N      hold the reply to the first N completed DATA forever (the message is not
+                      stored): a relay that hangs after the content, for crash/timeout tests
+
+Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening, "RECEIVED <name>"
+after a message is stored, "REFUSED <reply>" after a DATA is refused, "STALLED <k>" when a DATA
+reply is being held.
 
 Use /usr/bin/python3: it has Debian's python3-aiosmtpd.
 """
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -36,7 +43,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, maildir, rcpt_replies, data_reply, implicit_tls):
+    def __init__(self, maildir, rcpt_replies, data_reply, implicit_tls, stall_data=0):
+        self.stall_data = stall_data
+        self.stalled = 0
         self.maildir = maildir
         self.rcpt_replies = rcpt_replies
         self.data_reply = data_reply
@@ -52,7 +61,12 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.stalled < self.stall_data:
+            self.stalled += 1
+            print("STALLED %d" % self.stalled, flush=True)
+            await asyncio.Event().wait()  # never set: the client times out or dies
         if self.data_reply:
+            print("REFUSED %s" % self.data_reply, flush=True)
             return self.data_reply
         self.count += 1
         name = "%04d" % self.count
@@ -73,6 +87,7 @@ class Handler:
                               envelope.original_content)
             _write_atomically(os.path.join(self.maildir, name + ".json"),
                               json.dumps(meta, sort_keys=True).encode())
+        print("RECEIVED %s" % name, flush=True)
         return "250 2.0.0 OK: queued as " + name
 
 
@@ -126,6 +141,7 @@ def main():
     parser.add_argument("--maildir")
     parser.add_argument("--reply-rcpt", action="append", default=[])
     parser.add_argument("--reply-data")
+    parser.add_argument("--stall-data", type=int, default=0)
     args = parser.parse_args()
 
     if (args.require_starttls or args.implicit_tls) and not (args.cert and args.key):
@@ -165,7 +181,8 @@ def main():
         kwargs["authenticator"] = make_authenticator(user, password)
 
     logging.getLogger("mail.log").addFilter(_QuietDeprecations())
-    handler = Handler(args.maildir, rcpt_replies, args.reply_data, args.implicit_tls)
+    handler = Handler(args.maildir, rcpt_replies, args.reply_data, args.implicit_tls,
+                      args.stall_data)
     # Block the stop signals before the server thread starts (it inherits the mask), so that
     # only sigwait() below receives them.
     stop_signals = {signal.SIGTERM, signal.SIGINT}

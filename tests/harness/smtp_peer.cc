@@ -1,0 +1,85 @@
+#include "tests/harness/smtp_peer.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace kirim::testing {
+
+std::string ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+SmtpPeer::SmtpPeer() : dir_(MakeTempDir("smtp-peer")) {
+  cert_ = dir_ + "/cert.pem";
+  key_ = dir_ + "/key.pem";
+  maildir_ = dir_ + "/mail";
+}
+
+absl::Status SmtpPeer::Start(const SmtpPeerOptions& o) {
+  Subprocess openssl;
+  KIRIM_RETURN_IF_ERROR(openssl.Start({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048",
+                                       "-nodes", "-days", "2", "-subj", "/CN=mx.test", "-addext",
+                                       "subjectAltName=DNS:mx.test", "-keyout", key_, "-out",
+                                       cert_}));
+  if (openssl.Wait(absl::Seconds(60)) != 0) return absl::InternalError("openssl req failed");
+
+  std::vector<std::string> argv = {"/usr/bin/python3", Runfile("tests/peers/smtp_server.py"),
+                                   "--port", "0", "--maildir", maildir_, "--cert", cert_,
+                                   "--key", key_};
+  if (o.require_starttls) argv.push_back("--require-starttls");
+  if (o.implicit_tls) argv.push_back("--implicit-tls");
+  if (!o.auth.empty()) argv.insert(argv.end(), {"--auth", o.auth});
+  for (const auto& r : o.reply_rcpt) argv.insert(argv.end(), {"--reply-rcpt", r});
+  if (!o.reply_data.empty()) argv.insert(argv.end(), {"--reply-data", o.reply_data});
+  if (o.stall_data > 0) argv.insert(argv.end(), {"--stall-data", std::to_string(o.stall_data)});
+  // No __pycache__ written into the runfiles tree.
+  KIRIM_RETURN_IF_ERROR(process_.Start(argv, {{"PYTHONDONTWRITEBYTECODE", "1"}}));
+  KIRIM_ASSIGN_OR_RETURN(std::string line, process_.WaitForOutput("PORT ", absl::Seconds(30)));
+  if (!absl::SimpleAtoi(line.substr(line.find("PORT ") + 5), &port_)) {
+    return absl::InternalError("bad PORT line: " + line);
+  }
+  next_line_ = process_.LineCount();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReceivedMessage> SmtpPeer::WaitForMessage(absl::Duration timeout) {
+  KIRIM_ASSIGN_OR_RETURN(
+      std::string line,
+      process_.WaitForLine([](const std::string& l) { return absl::StartsWith(l, "RECEIVED "); },
+                           timeout, next_line_));
+  // Continue after this event next time.
+  std::vector<std::string> lines = process_.Lines();
+  for (size_t i = next_line_; i < lines.size(); ++i) {
+    if (lines[i] == line) {
+      next_line_ = i + 1;
+      break;
+    }
+  }
+  ReceivedMessage m;
+  m.name = line.substr(9);
+  m.content = ReadFileToString(absl::StrCat(maildir_, "/", m.name, ".eml"));
+  m.meta = ReadFileToString(absl::StrCat(maildir_, "/", m.name, ".json"));
+  return m;
+}
+
+absl::StatusOr<std::string> SmtpPeer::WaitForEvent(const std::string& prefix,
+                                                   absl::Duration timeout) {
+  return process_.WaitForLine([&](const std::string& l) { return absl::StartsWith(l, prefix); },
+                              timeout);
+}
+
+int SmtpPeer::ReceivedCount() {
+  int n = 0;
+  for (const std::string& l : process_.Lines()) n += absl::StartsWith(l, "RECEIVED ");
+  return n;
+}
+
+}  // namespace kirim::testing
