@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 namespace kirim {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 namespace kirim {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "server/common/status_macros.h"
 #include "server/mime/encoding.h"
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 namespace kirim {
 namespace {

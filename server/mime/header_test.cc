@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "server/mime/encoding.h"
 #include "server/mime/mime_test_util.h"
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 namespace kirim {
 namespace {

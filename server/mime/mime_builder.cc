@@ -11,7 +11,7 @@
 #include "absl/types/span.h"
 #include "server/common/status_macros.h"
 #include "server/mime/encoding.h"
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 namespace kirim {
 namespace {

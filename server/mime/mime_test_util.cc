@@ -7,7 +7,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "server/mime/encoding.h"
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 namespace kirim::testing {
 

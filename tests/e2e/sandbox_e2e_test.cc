@@ -1,9 +1,6 @@
 // End to end in sandbox mode: a real redis-server and a real kirimd process; messages become
 // .eml files. Covers the run command's path, validation at the edge, health following Redis,
 // kirimctl, and server reflection seen by a generic client.
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +8,7 @@
 #include "tests/e2e/e2e_util.h"
 #include "tests/harness/kirimd_process.h"
 #include "tests/harness/redis_server.h"
+#include "tests/harness/smtp_peer.h"
 
 namespace kirim {
 namespace {
@@ -18,13 +16,6 @@ namespace {
 using grpc::health::v1::HealthCheckResponse;
 using testing::KirimdProcess;
 using testing::RedisServer;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class SandboxE2eTest : public ::testing::Test {
  protected:
@@ -70,11 +61,11 @@ TEST_F(SandboxE2eTest, SentMessageBecomesAnEmlFileAndGetMessageSaysDelivered) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_TRUE(kirimd_.WaitForEvent("delivered", resp.id()).ok());
 
-  std::string eml = ReadFile(absl::StrCat(sandbox_, "/", resp.id(), ".eml"));
+  std::string eml = testing::ReadFileToString(absl::StrCat(sandbox_, "/", resp.id(), ".eml"));
   EXPECT_NE(eml.find("From: Toko Kirim <toko@example.com>\r\n"), std::string::npos) << eml;
   EXPECT_NE(eml.find("Message-ID: " + resp.message_id_header() + "\r\n"), std::string::npos);
   EXPECT_EQ(eml.find("audit@example.com"), std::string::npos) << "Bcc must not be in the headers";
-  std::string envelope = ReadFile(absl::StrCat(sandbox_, "/", resp.id(), ".envelope.json"));
+  std::string envelope = testing::ReadFileToString(absl::StrCat(sandbox_, "/", resp.id(), ".envelope.json"));
   EXPECT_EQ(envelope,
             "{\"mail_from\":\"toko@example.com\",\"rcpt_to\":[\"ana@example.net\",\"audit@example.com\"]}\n");
 
@@ -152,7 +143,7 @@ TEST_F(SandboxE2eTest, KirimctlSendsAndGets) {
   std::string id = send.Lines().at(0);
   ASSERT_EQ(id.size(), 26u) << id;
   ASSERT_TRUE(kirimd_.WaitForEvent("delivered", id).ok());
-  EXPECT_TRUE(absl::StrContains(ReadFile(absl::StrCat(sandbox_, "/", id, ".eml")),
+  EXPECT_TRUE(absl::StrContains(testing::ReadFileToString(absl::StrCat(sandbox_, "/", id, ".eml")),
                                 "Subject: Hello from kirimctl\r\n"));
 
   testing::Subprocess get;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,13 +19,24 @@
 extern char** environ;
 
 namespace kirim::testing {
+namespace {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+// How long WaitForPort waits for news from the process before it tries to connect again.
+constexpr absl::Duration kConnectRetry = absl::Milliseconds(20);
+
+sockaddr_in Loopback(int port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  return addr;
+}
+
+}  // namespace
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = Loopback(0);
   bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -48,6 +60,13 @@ std::string Runfile(const std::string& path) {
   return absl::StrCat(srcdir, "/", ws ? ws : "kirim", "/", path);
 }
 
+int ExitCode(int wait_status) {
+  if (wait_status == -1) return -1;
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return -1;
+}
+
 Subprocess::~Subprocess() {
   if (pid_ > 0) Kill();
   if (reader_.joinable()) reader_.join();
@@ -64,8 +83,15 @@ absl::Status Subprocess::Start(const std::vector<std::string>& argv,
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  // Its own process group, so Stop() reaches whatever the child starts too.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  // Its own process group, so Stop() reaches whatever the child starts too. Default signal
+  // handling and an empty mask, whatever the test runner set up, so Stop()'s SIGTERM lands.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attr, 0);
 
   std::map<std::string, std::string> merged;
@@ -142,18 +168,54 @@ absl::StatusOr<std::string> Subprocess::WaitForLine(
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
   if (have) return found;
+  return absl::DeadlineExceededError(absl::StrCat(
+      eof_ ? "process ended" : "timed out", " before the expected output; last lines:",
+      TailLocked()));
+}
+
+std::string Subprocess::TailLocked() {
   std::string tail;
   for (size_t i = lines_.size() > 20 ? lines_.size() - 20 : 0; i < lines_.size(); ++i) {
     absl::StrAppend(&tail, "\n  | ", lines_[i]);
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      eof_ ? "process ended" : "timed out", " before the expected output; last lines:", tail));
+  return tail;
 }
 
 absl::StatusOr<std::string> Subprocess::WaitForOutput(const std::string& needle,
                                                       absl::Duration timeout) {
   return WaitForLine([&](const std::string& l) { return l.find(needle) != std::string::npos; },
                      timeout);
+}
+
+absl::Status Subprocess::WaitForPort(int port, absl::Duration timeout) {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  const absl::Time deadline = absl::Now() + timeout;
+  const sockaddr_in addr = Loopback(port);
+  while (true) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+    int rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    int error = errno;
+    close(fd);
+    if (rc == 0) return absl::OkStatus();
+    if (error != ECONNREFUSED) {
+      return absl::UnavailableError(
+          absl::StrCat("connect to 127.0.0.1:", port, ": ", std::strerror(error)));
+    }
+    // Not listening yet. Wait for the process to print or exit, or for the retry interval.
+    absl::MutexLock lock(&mu_);
+    const size_t seen = lines_.size();
+    auto news = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return eof_ || lines_.size() > seen; };
+    mu_.AwaitWithDeadline(absl::Condition(&news), std::min(deadline, absl::Now() + kConnectRetry));
+    if (eof_) {
+      return absl::UnavailableError(absl::StrCat(
+          "process ended before listening on port ", port, "; last lines:", TailLocked()));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "nothing listening on port ", port, " in time; last lines:", TailLocked()));
+    }
+  }
 }
 
 std::vector<std::string> Subprocess::Lines() {

@@ -6,6 +6,9 @@
 //   ASSERT_OK(redis.WaitForOutput("Ready to accept connections", absl::Seconds(20)));
 //   ...
 //   redis.Stop();  // SIGTERM, then SIGKILL after a grace period; also done by the destructor
+//
+// Test-only: deadlines use real time (absl::Now()); every wait is bounded and wakes on an event
+// (a line printed, the output closing because the process exited).
 #ifndef KIRIM_TESTS_HARNESS_SUBPROCESS_H_
 #define KIRIM_TESTS_HARNESS_SUBPROCESS_H_
 
@@ -33,6 +36,10 @@ std::string MakeTempDir(const std::string& name);
 // The runfiles path of a file in this workspace, e.g. "tests/peers/smtp_server.py".
 std::string Runfile(const std::string& path);
 
+// A waitpid status in the shell's convention: the exit code, or 128 + the signal number if a
+// signal ended the process. -1 stays -1 (Wait() or Stop() gave up).
+int ExitCode(int wait_status);
+
 class Subprocess {
  public:
   Subprocess() = default;
@@ -52,6 +59,12 @@ class Subprocess {
   absl::StatusOr<std::string> WaitForLine(const std::function<bool(const std::string&)>& match,
                                           absl::Duration timeout, size_t from_line = 0);
 
+  // Blocks until 127.0.0.1:`port` accepts a TCP connection, for peers that print nothing when
+  // they listen (smtp-sink); prefer WaitForOutput on a line the peer prints. Between refused
+  // attempts it waits on the process's output, so it wakes at once when the process prints or
+  // exits. kUnavailable if the process exits first, kDeadlineExceeded at the deadline.
+  absl::Status WaitForPort(int port, absl::Duration timeout);
+
   // Everything printed so far, one element per line.
   std::vector<std::string> Lines();
   size_t LineCount();
@@ -70,6 +83,8 @@ class Subprocess {
  private:
   void ReadLoop(int fd);
   int Reap(absl::Duration timeout);
+  // The last lines printed, for error messages.
+  std::string TailLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   pid_t pid_ = -1;
   std::thread reader_;

@@ -1,32 +1,29 @@
 // Integration tests: SmtpClient over SocketConnector against a real aiosmtpd server
-// (tests/peers/smtp_server.py) on 127.0.0.1, with STARTTLS, implicit TLS, AUTH and a
-// self-signed certificate made by openssl for each run.
+// (tests/peers/smtp_server.py, run by the SmtpPeer harness) on 127.0.0.1, with STARTTLS,
+// implicit TLS, AUTH and a self-signed certificate made by openssl for each server.
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/smtp/smtp_client.h"
 #include "server/smtp/socket_transport.h"
-#include "tests/smtp/peer_process.h"
+#include "tests/harness/smtp_peer.h"
+#include "tests/harness/subprocess.h"
 
 namespace kirim::smtp {
 namespace {
 
-using ::kirim::testing::MakeTempDir;
-using ::kirim::testing::ReadFileToString;
-using ::kirim::testing::RunfilePath;
-using ::kirim::testing::Subprocess;
+using ::kirim::testing::ExitCode;
+using ::kirim::testing::ReceivedMessage;
+using ::kirim::testing::SmtpPeer;
+using ::kirim::testing::SmtpPeerOptions;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Bounds for starting peers: long enough for a loaded CI machine, short enough to fail a hung
-// test well before Bazel's timeout.
-constexpr absl::Duration kPeerStart = absl::Seconds(60);
+// Long enough for a loaded CI machine, short enough to fail a hung test well before Bazel's
+// timeout.
 constexpr absl::Duration kIo = absl::Seconds(30);
 
 constexpr char kUser[] = "kirim";
@@ -53,60 +50,26 @@ std::string Why(const SessionResult& r) {
                       r.local_error.ToString());
 }
 
+// "kirim:correct horse", for --auth.
+std::string Credentials() { return absl::StrCat(kUser, ":", kPassword); }
+
 class AiosmtpdTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::string> dir = MakeTempDir("tls");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    std::string cert = *dir + "/cert.pem";
-    std::string key = *dir + "/key.pem";
-    Subprocess openssl;
-    ASSERT_TRUE(openssl
-                    .Start({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                            "/CN=mx.test", "-addext", "subjectAltName=DNS:mx.test", "-days",
-                            "2", "-keyout", key, "-out", cert})
-                    .ok());
-    absl::StatusOr<int> code = openssl.Wait(kPeerStart);
-    ASSERT_TRUE(code.ok()) << code.status();
-    ASSERT_EQ(*code, 0) << "openssl req failed";
-    *cert_ = cert;
-    *key_ = key;
-  }
-
-  void SetUp() override { ASSERT_FALSE(cert_->empty()) << "no test certificate"; }
-
   void TearDown() override {
     if (server_.running()) {
-      absl::StatusOr<int> code = server_.Stop();
-      EXPECT_TRUE(code.ok()) << code.status();
+      int status = server_.Stop();
+      EXPECT_NE(status, -1) << "smtp_server.py did not stop in time";
       // The server handles SIGTERM and exits cleanly; anything else means it crashed.
-      if (code.ok()) {
-        EXPECT_EQ(*code, 0) << "smtp_server.py did not stop cleanly";
+      if (status != -1) {
+        EXPECT_EQ(ExitCode(status), 0) << "smtp_server.py did not stop cleanly";
       }
     }
   }
 
-  // Starts smtp_server.py with --cert/--key/--maildir and `args`; returns once it listens.
-  void StartServer(const std::vector<std::string>& args) {
-    absl::StatusOr<std::string> maildir = MakeTempDir("maildir");
-    ASSERT_TRUE(maildir.ok()) << maildir.status();
-    maildir_ = *maildir;
-    std::vector<std::string> argv = {"/usr/bin/python3",
-                                     RunfilePath("tests/peers/smtp_server.py"),
-                                     "--port",
-                                     "0",
-                                     "--cert",
-                                     *cert_,
-                                     "--key",
-                                     *key_,
-                                     "--maildir",
-                                     maildir_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ASSERT_TRUE(server_.Start(argv, {"PYTHONDONTWRITEBYTECODE=1"}).ok());
-    absl::StatusOr<std::string> line = server_.ReadLineFromStdout(kPeerStart);
-    ASSERT_TRUE(line.ok()) << line.status();
-    ASSERT_TRUE(absl::StartsWith(*line, "PORT ")) << *line;
-    ASSERT_TRUE(absl::SimpleAtoi(line->substr(5), &port_)) << *line;
+  // Starts smtp_server.py with a fresh certificate and maildir; returns once it listens.
+  void StartServer(const SmtpPeerOptions& options) {
+    absl::Status started = server_.Start(options);
+    ASSERT_TRUE(started.ok()) << started;
   }
 
   // Connects (with the handshake first for TlsMode::kImplicit) and runs the SMTP handshake;
@@ -114,7 +77,7 @@ class AiosmtpdTest : public ::testing::Test {
   SessionResult Open(const ClientOptions& options) {
     const TlsOptions* implicit = options.tls == TlsMode::kImplicit ? &options.tls_options : nullptr;
     absl::StatusOr<std::unique_ptr<Connection>> conn =
-        connector_.Connect("127.0.0.1", port_, kIo, implicit);
+        connector_.Connect("127.0.0.1", server_.port(), kIo, implicit);
     if (!conn.ok()) {
       SessionResult failed;
       failed.failed_phase = "connect";
@@ -139,7 +102,7 @@ class AiosmtpdTest : public ::testing::Test {
     ClientOptions o;
     o.helo_name = "client.kirim.test";
     o.tls = TlsMode::kStartTlsRequired;
-    o.tls_options.ca_file = *cert_;
+    o.tls_options.ca_file = server_.ca_file();
     o.tls_options.server_name = "mx.test";
     o.username = kUser;
     o.password = kPassword;
@@ -149,30 +112,21 @@ class AiosmtpdTest : public ::testing::Test {
     return o;
   }
 
-  std::string Stored(const std::string& name) {
-    absl::StatusOr<std::string> s = ReadFileToString(maildir_ + "/" + name);
-    EXPECT_TRUE(s.ok()) << s.status();
-    return s.ok() ? *s : "";
+  // The next message the server stored (its bytes after un-stuffing, and its envelope).
+  ReceivedMessage Stored() {
+    absl::StatusOr<ReceivedMessage> m = server_.WaitForMessage(kIo);
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m.ok() ? *m : ReceivedMessage();
   }
 
-  // Shared by all tests of the suite; heap-allocated so no non-trivial static is destroyed at
-  // exit.
-  static std::string* const cert_;
-  static std::string* const key_;
-
   SocketConnector connector_;
-  Subprocess server_;
+  SmtpPeer server_;
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<SmtpClient> client_;
-  std::string maildir_;
-  int port_ = 0;
 };
 
-std::string* const AiosmtpdTest::cert_ = new std::string();
-std::string* const AiosmtpdTest::key_ = new std::string();
-
 TEST_F(AiosmtpdTest, StartTlsAuthPlainDeliversByteIdenticalMessage) {
-  StartServer({"--require-starttls", "--auth", absl::StrCat(kUser, ":", kPassword)});
+  StartServer({.require_starttls = true, .auth = Credentials()});
   SessionResult session = Open(SecureOptions());
   ASSERT_TRUE(session.ok()) << Why(session);
   EXPECT_TRUE(conn_->IsTls());
@@ -189,8 +143,10 @@ TEST_F(AiosmtpdTest, StartTlsAuthPlainDeliversByteIdenticalMessage) {
   client_->Quit();
 
   // What the server stored after un-stuffing is exactly what we were given.
-  EXPECT_TRUE(Stored("0001.eml") == kMessage) << Stored("0001.eml");
-  std::string meta = Stored("0001.json");
+  ReceivedMessage stored = Stored();
+  EXPECT_EQ(stored.name, "0001");
+  EXPECT_TRUE(stored.content == kMessage) << stored.content;
+  const std::string& meta = stored.meta;
   EXPECT_THAT(meta, HasSubstr(R"("mail_from": "alice@kirim.test")"));
   EXPECT_THAT(meta, HasSubstr(R"("rcpt_tos": ["bob@mx.test", "carol@mx.test"])"));
   EXPECT_THAT(meta, HasSubstr(absl::StrCat(R"("login": ")", kUser, R"(")")));
@@ -201,7 +157,7 @@ TEST_F(AiosmtpdTest, StartTlsAuthPlainDeliversByteIdenticalMessage) {
 }
 
 TEST_F(AiosmtpdTest, WrongPasswordFailsInAuthAndKeeps535) {
-  StartServer({"--require-starttls", "--auth", absl::StrCat(kUser, ":", kPassword)});
+  StartServer({.require_starttls = true, .auth = Credentials()});
   ClientOptions o = SecureOptions();
   o.password = "wrong horse";
   SessionResult session = Open(o);
@@ -213,7 +169,7 @@ TEST_F(AiosmtpdTest, WrongPasswordFailsInAuthAndKeeps535) {
 }
 
 TEST_F(AiosmtpdTest, CertificateVerificationFailsWithoutTheCa) {
-  StartServer({"--require-starttls"});
+  StartServer({.require_starttls = true});
   ClientOptions o = SecureOptions();
   o.tls_options.ca_file.clear();  // the system store does not know our self-signed cert
   SessionResult session = Open(o);
@@ -227,7 +183,7 @@ TEST_F(AiosmtpdTest, CertificateVerificationFailsWithoutTheCa) {
 }
 
 TEST_F(AiosmtpdTest, CertificateForAnotherNameFails) {
-  StartServer({"--require-starttls"});
+  StartServer({.require_starttls = true});
   ClientOptions o = TlsOnlyOptions();
   o.tls_options.server_name = "other.test";
   SessionResult session = Open(o);
@@ -236,7 +192,7 @@ TEST_F(AiosmtpdTest, CertificateForAnotherNameFails) {
 }
 
 TEST_F(AiosmtpdTest, ImplicitTls) {
-  StartServer({"--implicit-tls", "--auth", absl::StrCat(kUser, ":", kPassword)});
+  StartServer({.implicit_tls = true, .auth = Credentials()});
   ClientOptions o = SecureOptions();
   o.tls = TlsMode::kImplicit;
   SessionResult session = Open(o);
@@ -245,12 +201,14 @@ TEST_F(AiosmtpdTest, ImplicitTls) {
   TransactionResult r = client_->Send({"alice@kirim.test", {"bob@mx.test"}}, kMessage);
   ASSERT_TRUE(r.ok()) << Why(r);
   client_->Quit();
-  EXPECT_TRUE(Stored("0001.eml") == kMessage);
-  EXPECT_THAT(Stored("0001.json"), HasSubstr(absl::StrCat(R"("login": ")", kUser, R"(")")));
+  ReceivedMessage stored = Stored();
+  EXPECT_EQ(stored.name, "0001");
+  EXPECT_TRUE(stored.content == kMessage);
+  EXPECT_THAT(stored.meta, HasSubstr(absl::StrCat(R"("login": ")", kUser, R"(")")));
 }
 
 TEST_F(AiosmtpdTest, ImplicitTlsWithoutTheCaFailsInConnect) {
-  StartServer({"--implicit-tls"});
+  StartServer({.implicit_tls = true});
   ClientOptions o = TlsOnlyOptions();
   o.tls = TlsMode::kImplicit;
   o.tls_options.ca_file.clear();  // system store only
@@ -261,7 +219,7 @@ TEST_F(AiosmtpdTest, ImplicitTlsWithoutTheCaFailsInConnect) {
 }
 
 TEST_F(AiosmtpdTest, DataReply451IsKeptAndTransient) {
-  StartServer({"--require-starttls", "--reply-data", "451 4.3.0 Try later"});
+  StartServer({.require_starttls = true, .reply_data = "451 4.3.0 Try later"});
   ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
   TransactionResult r = client_->Send({"alice@kirim.test", {"bob@mx.test"}}, kMessage);
   EXPECT_EQ(r.failed_phase, "data_end");
@@ -273,7 +231,8 @@ TEST_F(AiosmtpdTest, DataReply451IsKeptAndTransient) {
 }
 
 TEST_F(AiosmtpdTest, RefusedRecipientIsReportedAndTheOthersGetTheMessage) {
-  StartServer({"--require-starttls", "--reply-rcpt", "nobody@mx.test=550 5.1.1 No such user"});
+  StartServer(
+      {.require_starttls = true, .reply_rcpt = {"nobody@mx.test=550 5.1.1 No such user"}});
   ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
   TransactionResult r = client_->Send(
       {"alice@kirim.test", {"bob@mx.test", "nobody@mx.test", "carol@mx.test"}}, kMessage);
@@ -282,11 +241,12 @@ TEST_F(AiosmtpdTest, RefusedRecipientIsReportedAndTheOthersGetTheMessage) {
   EXPECT_EQ(r.rcpt_replies[1].ToString(), "550 5.1.1 No such user");
   EXPECT_EQ(r.rcpt_replies[2].code, 250);
   client_->Quit();
-  EXPECT_THAT(Stored("0001.json"), HasSubstr(R"("rcpt_tos": ["bob@mx.test", "carol@mx.test"])"));
+  EXPECT_THAT(Stored().meta, HasSubstr(R"("rcpt_tos": ["bob@mx.test", "carol@mx.test"])"));
 }
 
 TEST_F(AiosmtpdTest, AllRecipientsRefusedThenNextTransactionOnSameSession) {
-  StartServer({"--require-starttls", "--reply-rcpt", "nobody@mx.test=550 5.1.1 No such user"});
+  StartServer(
+      {.require_starttls = true, .reply_rcpt = {"nobody@mx.test=550 5.1.1 No such user"}});
   ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
   TransactionResult refused = client_->Send({"alice@kirim.test", {"nobody@mx.test"}}, kMessage);
   EXPECT_EQ(refused.failed_phase, "rcpt");
@@ -297,11 +257,13 @@ TEST_F(AiosmtpdTest, AllRecipientsRefusedThenNextTransactionOnSameSession) {
       client_->Send({"alice@kirim.test", {"bob@mx.test"}}, "Subject: 2\r\n");
   ASSERT_TRUE(sent.ok()) << Why(sent);
   client_->Quit();
-  EXPECT_EQ(Stored("0001.eml"), "Subject: 2\r\n");
+  ReceivedMessage stored = Stored();
+  EXPECT_EQ(stored.name, "0001");
+  EXPECT_EQ(stored.content, "Subject: 2\r\n");
 }
 
 TEST_F(AiosmtpdTest, PlaintextClientMeetsRequiredStartTlsAndKeeps530) {
-  StartServer({"--require-starttls"});
+  StartServer({.require_starttls = true});
   ClientOptions o = TlsOnlyOptions();
   o.tls = TlsMode::kNone;
   ASSERT_TRUE(Open(o).ok());

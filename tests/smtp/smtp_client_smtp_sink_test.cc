@@ -15,14 +15,13 @@
 #include "gtest/gtest.h"
 #include "server/smtp/smtp_client.h"
 #include "server/smtp/socket_transport.h"
-#include "tests/smtp/peer_process.h"
+#include "tests/harness/subprocess.h"
 
 namespace kirim::smtp {
 namespace {
 
-using ::kirim::testing::PickFreePort;
+using ::kirim::testing::FreePort;
 using ::kirim::testing::Subprocess;
-using ::kirim::testing::WaitForPort;
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kPeerStart = absl::Seconds(60);
@@ -78,8 +77,7 @@ class SmtpSinkTest : public ::testing::Test {
  protected:
   void TearDown() override {
     if (sink_.running()) {
-      absl::StatusOr<int> code = sink_.Stop();
-      EXPECT_TRUE(code.ok()) << code.status();
+      EXPECT_NE(sink_.Stop(), -1) << "smtp-sink did not stop on SIGTERM";
     }
   }
 
@@ -87,9 +85,8 @@ class SmtpSinkTest : public ::testing::Test {
   void StartSink(const std::vector<std::string>& options) {
     std::string sink = FindSmtpSink();
     ASSERT_FALSE(sink.empty()) << "smtp-sink not installed (Debian package postfix)";
-    absl::StatusOr<int> port = PickFreePort();
-    ASSERT_TRUE(port.ok()) << port.status();
-    port_ = *port;
+    port_ = FreePort();
+    ASSERT_GT(port_, 0);
     std::vector<std::string> argv;
     // As root smtp-sink insists on -u to drop privileges, but Bazel's sandbox is a user
     // namespace that maps root alone, where setgid() fails. A fresh user namespace without
@@ -98,8 +95,10 @@ class SmtpSinkTest : public ::testing::Test {
     argv.insert(argv.end(), {sink, "-h", "sink.test"});
     argv.insert(argv.end(), options.begin(), options.end());
     argv.insert(argv.end(), {absl::StrCat("127.0.0.1:", port_), "256"});
-    ASSERT_TRUE(sink_.Start(argv).ok());
-    absl::Status ready = WaitForPort(port_, sink_, kPeerStart);
+    absl::Status started = sink_.Start(argv);
+    ASSERT_TRUE(started.ok()) << started;
+    // smtp-sink prints nothing when it listens.
+    absl::Status ready = sink_.WaitForPort(port_, kPeerStart);
     ASSERT_TRUE(ready.ok()) << ready;
   }
 

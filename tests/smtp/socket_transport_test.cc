@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/smtp/peer_process.h"
+#include "tests/harness/subprocess.h"
 
 namespace kirim::smtp {
 namespace {
@@ -162,10 +162,10 @@ TEST_F(SocketConnectionTest, OverlongLineIsRefused) {
 }
 
 TEST(SocketTransportTest, RefusedConnectionIsUnavailable) {
-  absl::StatusOr<int> port = kirim::testing::PickFreePort();
-  ASSERT_TRUE(port.ok()) << port.status();
+  const int port = kirim::testing::FreePort();
+  ASSERT_GT(port, 0);
   SocketConnector connector;
-  auto conn = connector.Connect("127.0.0.1", *port, kGenerous, nullptr);
+  auto conn = connector.Connect("127.0.0.1", port, kGenerous, nullptr);
   EXPECT_EQ(conn.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(conn.status().message(), HasSubstr("refused"));
 }

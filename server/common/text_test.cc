@@ -1,4 +1,4 @@
-#include "server/mime/text.h"
+#include "server/common/text.h"
 
 #include <string>
 

@@ -6,8 +6,8 @@
 //
 // These live apart from both users because an address parser and a message builder must agree
 // exactly on what counts as a control character; one definition keeps them from drifting.
-#ifndef KIRIM_SERVER_MIME_TEXT_H_
-#define KIRIM_SERVER_MIME_TEXT_H_
+#ifndef KIRIM_SERVER_COMMON_TEXT_H_
+#define KIRIM_SERVER_COMMON_TEXT_H_
 
 #include <cstddef>
 #include <vector>
@@ -47,4 +47,4 @@ absl::Status CheckNoControlChars(absl::string_view text, bool allow_tab);
 
 }  // namespace kirim
 
-#endif  // KIRIM_SERVER_MIME_TEXT_H_
+#endif  // KIRIM_SERVER_COMMON_TEXT_H_
