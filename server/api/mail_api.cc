@@ -1,24 +1,12 @@
 #include "server/api/mail_api.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "server/api/api_status.h"
+#include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
 #include "server/queue/message_id.h"
 
 namespace kirim {
-namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return ts;
-}
-
-}  // namespace
-
 MailApi::MailApi(MessageQueue& queue, const Clock& clock, Random& random, Logger& logger,
                  MailApiOptions options)
     : queue_(queue), clock_(clock), random_(random), logger_(logger), options_(std::move(options)) {}
@@ -50,15 +38,15 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
                                                                  : request.priority());
   *m.mutable_tags() = request.tags();
   *m.mutable_metadata() = request.metadata();
-  *m.mutable_create_time() = ToProto(now);
-  *m.mutable_update_time() = ToProto(now);
-  if (valid.send_at.has_value()) *m.mutable_send_time() = ToProto(*valid.send_at);
+  *m.mutable_create_time() = ToProtoTime(now);
+  *m.mutable_update_time() = ToProtoTime(now);
+  if (valid.send_at.has_value()) *m.mutable_send_time() = ToProtoTime(*valid.send_at);
   m.set_size_bytes(valid.estimated_bytes);
   for (const std::string& rcpt : valid.envelope_recipients) {
     auto* r = m.add_recipients();
     r->set_address(rcpt);
     r->set_state(v1::RECIPIENT_PENDING);
-    *r->mutable_update_time() = ToProto(now);
+    *r->mutable_update_time() = ToProtoTime(now);
   }
 
   const Lane lane = m.priority() == v1::BULK ? Lane::kBulk : Lane::kTransactional;

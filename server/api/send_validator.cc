@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/api/api_status.h"
+#include "server/common/proto_time.h"
 #include "server/mime/mime_builder.h"
 
 namespace kirim {
@@ -165,8 +166,7 @@ absl::StatusOr<ValidatedSend> ValidateSendEmail(const v1::SendEmailRequest& req,
   }
   if (!v1::Priority_IsValid(req.priority())) bad.Add("priority", "unknown priority");
   if (req.has_send_at()) {
-    absl::Time at = absl::FromUnixSeconds(req.send_at().seconds()) +
-                    absl::Nanoseconds(req.send_at().nanos());
+    absl::Time at = FromProtoTime(req.send_at());
     if (at > now + limits.max_schedule_ahead) {
       bad.Add("send_at", absl::StrCat("at most ", absl::FormatDuration(limits.max_schedule_ahead),
                                       " ahead"));

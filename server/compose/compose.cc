@@ -1,6 +1,7 @@
 #include "server/compose/compose.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
 
 namespace kirim {
@@ -36,8 +37,7 @@ absl::StatusOr<MimeInput> MimeInputFor(const storage::v1::StoredMessage& record)
   std::sort(headers.begin(), headers.end());
   in.headers = std::move(headers);
   in.message_id = record.message().message_id_header();
-  const auto& created = record.message().create_time();
-  in.date = absl::FromUnixSeconds(created.seconds());
+  in.date = FromProtoTime(record.message().create_time());
   return in;
 }
 

@@ -4,19 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
 #include "server/compose/compose.h"
 
 namespace kirim {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return ts;
-}
 
 void CopyReply(const smtp::Reply& from, v1::SmtpReply* to) {
   to->set_code(from.code);
@@ -76,7 +69,7 @@ absl::Status Worker::Process(const Lease& lease) {
   }
 
   v1::Attempt* attempt = m.add_attempts();
-  *attempt->mutable_start_time() = ToProto(start);
+  *attempt->mutable_start_time() = ToProtoTime(start);
   attempt->set_worker(options_.name);
 
   absl::StatusOr<std::string> content = ComposeMessage(record, random_);
@@ -96,7 +89,7 @@ absl::Status Worker::Process(const Lease& lease) {
       if (it == pending.end()) continue;
       v1::RecipientResult* r = it->second;
       CopyReply(o.reply, r->mutable_reply());
-      *r->mutable_update_time() = ToProto(now);
+      *r->mutable_update_time() = ToProtoTime(now);
       switch (o.result) {
         case smtp::ReplyClass::kPositive: r->set_state(v1::RECIPIENT_DELIVERED); break;
         case smtp::ReplyClass::kPermanent: r->set_state(v1::RECIPIENT_BOUNCED); break;
@@ -107,8 +100,8 @@ absl::Status Worker::Process(const Lease& lease) {
   }
 
   const absl::Time end = clock_.Now();
-  *attempt->mutable_end_time() = ToProto(end);
-  *m.mutable_update_time() = ToProto(end);
+  *attempt->mutable_end_time() = ToProtoTime(end);
+  *m.mutable_update_time() = ToProtoTime(end);
   m.set_state(StateFromRecipients(m));
 
   const std::string state_name = v1::MessageState_Name(m.state());
@@ -118,7 +111,7 @@ absl::Status Worker::Process(const Lease& lease) {
                                                     : attempt->error();
   if (m.state() == v1::DEFERRED) {
     const absl::Time retry_at = end + options_.retry_delay;
-    *m.mutable_next_attempt_time() = ToProto(retry_at);
+    *m.mutable_next_attempt_time() = ToProtoTime(retry_at);
     KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, retry_at));
   } else {
     m.clear_next_attempt_time();
