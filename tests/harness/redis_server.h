@@ -24,7 +24,10 @@ class RedisServer {
   const std::string& dir() const { return dir_; }
 
  private:
+  absl::Status StartOnce();
+
   int port_;
+  bool started_once_ = false;
   std::string dir_;
   Subprocess process_;
 };
