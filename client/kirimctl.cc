@@ -3,6 +3,11 @@
 //   kirimctl send --from 'Shop <shop@example.com>' --to ana@example.net --subject Hi --text Hello
 //   kirimctl get 01KB5Z3Q8R0000000000000000
 //
+//   kirimctl keys create --display_name ci --scopes send,read
+//   kirimctl keys list | keys revoke apiKeys/<id> | quota
+//
+// The API key comes from $KIRIM_API_KEY or --api_key_file (never a flag value: it would show
+// in `ps`). TLS: --tls with --ca_file (and --cert_file/--key_file for mTLS).
 // Exit codes: 0 success; 1 the server refused (the gRPC code and details are printed);
 // 2 usage error; 3 the server could not be reached.
 #include <fstream>
@@ -18,11 +23,21 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "kirim/v1/admin_service.grpc.pb.h"
 #include "kirim/v1/mail_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "Kirim's gRPC address (or $KIRIM_ADDRESS)");
 ABSL_FLAG(std::string, output, "text", "text or json");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
+ABSL_FLAG(std::string, api_key_file, "", "File holding the API key (default $KIRIM_API_KEY)");
+ABSL_FLAG(bool, tls, false, "Connect with TLS");
+ABSL_FLAG(std::string, ca_file, "", "TLS: PEM CA bundle to verify the server (default system)");
+ABSL_FLAG(std::string, cert_file, "", "mTLS: client certificate (PEM)");
+ABSL_FLAG(std::string, key_file, "", "mTLS: client private key (PEM)");
+ABSL_FLAG(std::string, server_name, "", "TLS: expected server name (default: from --address)");
+ABSL_FLAG(std::string, display_name, "", "keys create: a name for the key");
+ABSL_FLAG(std::vector<std::string>, scopes, {}, "keys create: send,read,domains,admin");
+ABSL_FLAG(std::string, tenant, "", "keys create: the tenant (operator keys only)");
 ABSL_FLAG(std::string, from, "", "send: the From mailbox");
 ABSL_FLAG(std::vector<std::string>, to, {}, "send: To mailboxes, comma-separated");
 ABSL_FLAG(std::vector<std::string>, cc, {}, "send: Cc mailboxes");
@@ -84,8 +99,104 @@ void PrintJson(const google::protobuf::Message& m) {
   std::cout << json;
 }
 
-void SetDeadline(grpc::ClientContext* ctx) {
+std::string ApiKey() {
+  std::string path = absl::GetFlag(FLAGS_api_key_file);
+  if (!path.empty()) {
+    std::string key = ReadFileOrDie(path);
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    return key;
+  }
+  const char* env = std::getenv("KIRIM_API_KEY");
+  return env ? env : "";
+}
+
+// Every call: a deadline and the API key.
+void Prepare(grpc::ClientContext* ctx) {
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+  static const std::string key = ApiKey();
+  if (!key.empty()) ctx->AddMetadata("authorization", "Bearer " + key);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  if (!absl::GetFlag(FLAGS_tls)) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions o;
+  if (!absl::GetFlag(FLAGS_ca_file).empty()) o.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_ca_file));
+  if (!absl::GetFlag(FLAGS_cert_file).empty()) {
+    o.pem_cert_chain = ReadFileOrDie(absl::GetFlag(FLAGS_cert_file));
+    o.pem_private_key = ReadFileOrDie(absl::GetFlag(FLAGS_key_file));
+  }
+  return grpc::SslCredentials(o);
+}
+
+int Keys(kirim::v1::AdminService::Stub& stub, const std::vector<char*>& args) {
+  const std::string verb = args.size() > 2 ? args[2] : "";
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  if (verb == "create") {
+    kirim::v1::CreateApiKeyRequest req;
+    req.set_display_name(absl::GetFlag(FLAGS_display_name));
+    req.set_tenant(absl::GetFlag(FLAGS_tenant));
+    for (const std::string& name : absl::GetFlag(FLAGS_scopes)) {
+      kirim::v1::ApiKey::Scope scope;
+      std::string upper = name;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (!kirim::v1::ApiKey::Scope_Parse(upper, &scope)) {
+        std::cerr << "kirimctl: unknown scope " << name << " (send, read, domains, admin)\n";
+        return kExitUsage;
+      }
+      req.add_scopes(scope);
+    }
+    kirim::v1::CreateApiKeyResponse resp;
+    grpc::Status status = stub.CreateApiKey(&ctx, req, &resp);
+    if (!status.ok()) return Report(status);
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(resp);
+    } else {
+      std::cerr << "created " << resp.api_key().name() << " for tenant " << resp.api_key().tenant()
+                << "; the key is shown once:\n";
+      std::cout << resp.secret() << "\n";
+    }
+    return 0;
+  }
+  if (verb == "list") {
+    kirim::v1::ListApiKeysResponse resp;
+    grpc::Status status = stub.ListApiKeys(&ctx, kirim::v1::ListApiKeysRequest(), &resp);
+    if (!status.ok()) return Report(status);
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(resp);
+      return 0;
+    }
+    for (const auto& k : resp.api_keys()) {
+      std::cout << k.name() << "  " << k.display_name() << "  tenant=" << k.tenant() << "  scopes=";
+      for (int i = 0; i < k.scopes_size(); ++i) {
+        std::cout << (i ? "," : "") << kirim::v1::ApiKey::Scope_Name(k.scopes(i));
+      }
+      std::cout << (k.has_revoke_time() ? "  REVOKED" : "") << "\n";
+    }
+    return 0;
+  }
+  if (verb == "revoke" && args.size() == 4) {
+    kirim::v1::RevokeApiKeyRequest req;
+    std::string name = args[3];
+    req.set_name(name.rfind("apiKeys/", 0) == 0 ? name : "apiKeys/" + name);
+    kirim::v1::ApiKey resp;
+    grpc::Status status = stub.RevokeApiKey(&ctx, req, &resp);
+    if (!status.ok()) return Report(status);
+    std::cout << "revoked " << resp.name() << "\n";
+    return 0;
+  }
+  std::cerr << absl::ProgramUsageMessage() << "\n";
+  return kExitUsage;
+}
+
+int Quota(kirim::v1::AdminService::Stub& stub) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  kirim::v1::Quota q;
+  grpc::Status status = stub.GetQuota(&ctx, kirim::v1::GetQuotaRequest(), &q);
+  if (!status.ok()) return Report(status);
+  PrintJson(q);
+  return 0;
 }
 
 int Send(kirim::v1::MailService::Stub& stub) {
@@ -110,7 +221,7 @@ int Send(kirim::v1::MailService::Stub& stub) {
     return kExitUsage;
   }
   grpc::ClientContext ctx;
-  SetDeadline(&ctx);
+  Prepare(&ctx);
   kirim::v1::SendEmailResponse resp;
   grpc::Status status = stub.SendEmail(&ctx, req, &resp);
   if (!status.ok()) return Report(status);
@@ -126,7 +237,7 @@ int Get(kirim::v1::MailService::Stub& stub, const std::string& name) {
   kirim::v1::GetMessageRequest req;
   req.set_name(name);
   grpc::ClientContext ctx;
-  SetDeadline(&ctx);
+  Prepare(&ctx);
   kirim::v1::Message m;
   grpc::Status status = stub.GetMessage(&ctx, req, &m);
   if (!status.ok()) return Report(status);
@@ -155,9 +266,13 @@ int Get(kirim::v1::MailService::Stub& stub, const std::string& name) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "kirimctl [flags] send|get <message id>\n"
+      "kirimctl [flags] send|get|keys|quota\n"
       "  send  --from F --to A[,B] [--cc ..] [--bcc ..] --subject S --text T [--html H]\n"
-      "  get   <message id or messages/{id}>");
+      "  get   <message id or messages/{id}>\n"
+      "  keys  create --display_name N --scopes send,read[,domains,admin] [--tenant T]\n"
+      "  keys  list | keys revoke <key id>\n"
+      "  quota\n"
+      "The API key comes from $KIRIM_API_KEY or --api_key_file.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) {
     std::cerr << absl::ProgramUsageMessage() << "\n";
@@ -167,11 +282,18 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("KIRIM_ADDRESS"); env != nullptr && address == "127.0.0.1:50051") {
     address = env;
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments channel_args;
+  if (!absl::GetFlag(FLAGS_server_name).empty()) {
+    channel_args.SetSslTargetNameOverride(absl::GetFlag(FLAGS_server_name));
+  }
+  auto channel = grpc::CreateCustomChannel(address, Credentials(), channel_args);
   auto stub = kirim::v1::MailService::NewStub(channel);
+  auto admin = kirim::v1::AdminService::NewStub(channel);
   const std::string command = args[1];
   if (command == "send") return Send(*stub);
   if (command == "get" && args.size() == 3) return Get(*stub, args[2]);
+  if (command == "keys") return Keys(*admin, args);
+  if (command == "quota") return Quota(*admin);
   std::cerr << absl::ProgramUsageMessage() << "\n";
   return kExitUsage;
 }

@@ -1,15 +1,22 @@
 #include "server/api/mail_api.h"
 
 #include "absl/strings/str_cat.h"
-#include "server/api/api_status.h"
+#include "server/common/status_details.h"
 #include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
+#include "server/limits/limit_status.h"
 #include "server/queue/message_id.h"
 
 namespace kirim {
-MailApi::MailApi(MessageQueue& queue, const Clock& clock, Random& random, Logger& logger,
-                 MailApiOptions options)
-    : queue_(queue), clock_(clock), random_(random), logger_(logger), options_(std::move(options)) {}
+MailApi::MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
+                 const Clock& clock, Random& random, Logger& logger, MailApiOptions options)
+    : queue_(queue),
+      limiter_(limiter),
+      limits_(limits),
+      clock_(clock),
+      random_(random),
+      logger_(logger),
+      options_(std::move(options)) {}
 
 absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller,
                                                          const v1::SendEmailRequest& request) {
@@ -49,9 +56,26 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
     *r->mutable_update_time() = ToProtoTime(now);
   }
 
+  const TenantLimits limits = limits_.For(caller.tenant);
+  const int64_t cost = static_cast<int64_t>(valid.envelope_recipients.size());
+  absl::StatusOr<LimitDecision> decision = limiter_.Acquire(caller.tenant, limits, cost);
+  if (!decision.ok()) {
+    if (decision.status().code() == absl::StatusCode::kUnavailable) {
+      return WithRetryDelay(absl::UnavailableError("message store unavailable; nothing was stored"),
+                            absl::Seconds(1));
+    }
+    return decision.status();
+  }
+  if (!decision->allowed) {
+    logger_.Info("api", "limited", {{"tenant", caller.tenant}, {"limit", decision->violated}});
+    return LimitExceededStatus(caller.tenant, limits, *decision);
+  }
+
   const Lane lane = m.priority() == v1::BULK ? Lane::kBulk : Lane::kTransactional;
   absl::Status stored = queue_.Enqueue(record, lane, valid.send_at);
   if (!stored.ok()) {
+    // Not stored: give the charge back so a retry is not billed twice (best effort).
+    limiter_.Release(caller.tenant, limits, cost).IgnoreError();
     logger_.Warning("api", "enqueue_failed", {{"tenant", caller.tenant}, {"error", stored.message()}});
     if (stored.code() == absl::StatusCode::kUnavailable) {
       return WithRetryDelay(absl::UnavailableError("message store unavailable; nothing was stored"),

@@ -2,7 +2,7 @@
 // queue, clock and randomness. The gRPC adapter (mail_service.h) only authenticates, calls
 // these, and maps the Status.
 //
-//   MailApi api(queue, clock, random, logger, options);
+//   MailApi api(queue, limiter, limits, clock, random, logger, options);
 //   absl::StatusOr<v1::SendEmailResponse> r = api.SendEmail(principal, request);
 #ifndef KIRIM_SERVER_API_MAIL_API_H_
 #define KIRIM_SERVER_API_MAIL_API_H_
@@ -11,11 +11,13 @@
 
 #include "absl/status/statusor.h"
 #include "kirim/v1/mail_service.pb.h"
+#include "server/api/limits_table.h"
 #include "server/api/send_validator.h"
 #include "server/auth/authenticator.h"
 #include "server/common/clock.h"
 #include "server/common/logger.h"
 #include "server/common/random.h"
+#include "server/limits/send_limiter.h"
 #include "server/queue/message_queue.h"
 
 namespace kirim {
@@ -28,12 +30,14 @@ struct MailApiOptions {
 
 class MailApi {
  public:
-  MailApi(MessageQueue& queue, const Clock& clock, Random& random, Logger& logger,
-          MailApiOptions options);
+  MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
+          const Clock& clock, Random& random, Logger& logger, MailApiOptions options);
 
-  // Validates, then stores and queues in one atomic step; the answer comes only after Redis
-  // has the message. INVALID_ARGUMENT (with BadRequest) stores nothing; UNAVAILABLE when Redis
-  // cannot be reached (nothing stored; safe to retry).
+  // Validates, charges the tenant's rate and daily quota (one unit per envelope recipient),
+  // then stores and queues in one atomic step; the answer comes only after Redis has the
+  // message. INVALID_ARGUMENT (with BadRequest) stores and charges nothing; RESOURCE_EXHAUSTED
+  // (QuotaFailure + RetryInfo) when over a limit; UNAVAILABLE when Redis cannot be reached
+  // (nothing stored, the charge refunded; safe to retry).
   absl::StatusOr<v1::SendEmailResponse> SendEmail(const Principal& caller,
                                                   const v1::SendEmailRequest& request);
 
@@ -43,6 +47,8 @@ class MailApi {
 
  private:
   MessageQueue& queue_;
+  SendLimiter& limiter_;
+  const LimitsTable& limits_;
   const Clock& clock_;
   Random& random_;
   Logger& logger_;

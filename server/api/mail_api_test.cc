@@ -2,9 +2,11 @@
 
 #include <cstdio>
 
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
+#include "tests/limits/fake_send_limiter.h"
 #include "tests/queue/fake_message_queue.h"
 
 namespace kirim {
@@ -15,7 +17,8 @@ class MailApiTest : public ::testing::Test {
   MailApiTest()
       : null_(std::fopen("/dev/null", "w")),
         logger_(clock_, LogLevel::kDebug, null_),
-        api_(queue_, clock_, random_, logger_, MailApiOptions{}) {}
+        limiter_(clock_),
+        api_(queue_, limiter_, limits_, clock_, random_, logger_, MailApiOptions{}) {}
   ~MailApiTest() override { std::fclose(null_); }
 
   v1::SendEmailRequest Request() {
@@ -34,6 +37,8 @@ class MailApiTest : public ::testing::Test {
   testing::FakeMessageQueue queue_;
   FILE* null_;
   Logger logger_;
+  testing::FakeSendLimiter limiter_;
+  LimitsTable limits_;  // default: unlimited
   MailApi api_;
   Principal alice_{"alice"};
 };
@@ -70,6 +75,41 @@ TEST_F(MailApiTest, StoreDownIsUnavailableWithRetryInfo) {
   auto r = api_.SendEmail(alice_, Request());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(r.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo").has_value());
+}
+
+TEST_F(MailApiTest, RecipientsCountAgainstTheRateAndRefusalsCarryRetryInfo) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 1, .burst = 3, .daily_quota = 0});
+  ASSERT_TRUE(api_.SendEmail(alice_, Request()).ok());  // 2 recipients (to + bcc)
+  auto refused = api_.SendEmail(alice_, Request());     // needs 2, 1 left
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(refused.status().GetPayload("type.googleapis.com/google.rpc.QuotaFailure").has_value());
+  auto retry = refused.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo");
+  ASSERT_TRUE(retry.has_value());
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(info.ParseFromString(std::string(*retry)));
+  EXPECT_EQ(info.retry_delay().seconds(), 1);  // one more token at 1/s
+  EXPECT_EQ(queue_.record_count(), 1u);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok());
+  // Another tenant has its own bucket.
+  EXPECT_TRUE(api_.SendEmail(Principal{"bob"}, Request()).ok());
+}
+
+TEST_F(MailApiTest, AFailedStoreRefundsTheCharge) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 2});
+  queue_.set_unavailable(true);
+  EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(), absl::StatusCode::kUnavailable);
+  queue_.set_unavailable(false);
+  EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok()) << "the failed call must not use the quota";
+  EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(MailApiTest, InvalidRequestsAreNotCharged) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 2});
+  v1::SendEmailRequest bad = Request();
+  bad.clear_from();
+  for (int i = 0; i < 5; ++i) api_.SendEmail(alice_, bad).IgnoreError();
+  EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok());
 }
 
 TEST_F(MailApiTest, ScheduledMessageWaits) {

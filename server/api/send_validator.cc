@@ -5,7 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "server/api/api_status.h"
+#include "server/common/status_details.h"
 #include "server/common/proto_time.h"
 #include "server/mime/mime_builder.h"
 
@@ -141,6 +141,9 @@ absl::StatusOr<ValidatedSend> ValidateSendEmail(const v1::SendEmailRequest& req,
     if (!a.content_id().empty() && (!IsPrintableAscii(a.content_id()) ||
                                     a.content_id().find_first_of("<>") != std::string::npos)) {
       bad.Add(f + ".content_id", "printable ASCII without spaces or angle brackets");
+    }
+    if (static_cast<int64_t>(a.content().size()) > limits.max_attachment_bytes) {
+      bad.Add(f + ".content", absl::StrCat("larger than ", limits.max_attachment_bytes, " bytes"));
     }
     attachment_bytes += static_cast<int64_t>(a.content().size());
   }

@@ -31,6 +31,8 @@ struct SendLimits {
   int max_recipients = 100;
   int max_headers = 50;
   int max_attachments = 20;
+  // One attachment's raw size.
+  int64_t max_attachment_bytes = 10 * 1024 * 1024;
   // How far ahead send_at may be.
   absl::Duration max_schedule_ahead = absl::Hours(24 * 30);
 };

@@ -63,7 +63,8 @@ TEST_P(SendValidatorBadTest, IsInvalidArgumentNamingTheField) {
   v1::SendEmailRequest r = Valid();
   GetParam().mutate(&r);
   auto v = ValidateSendEmail(r, SendLimits{.max_message_bytes = 64 * 1024, .max_recipients = 3,
-                                           .max_headers = 2, .max_attachments = 1},
+                                           .max_headers = 2, .max_attachments = 1,
+                                           .max_attachment_bytes = 200 * 1024},
                              kNow);
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << GetParam().name;
   EXPECT_EQ(BadFields(v.status()), GetParam().fields) << v.status();
@@ -125,6 +126,13 @@ INSTANTIATE_TEST_SUITE_P(
                   a->set_content(std::string(100 * 1024, 'x'));
                 },
                 {"attachments"}},
+        BadCase{"one attachment over its cap",
+                [](v1::SendEmailRequest* r) {
+                  auto* a = r->add_attachments();
+                  a->set_filename("a.bin");
+                  a->set_content(std::string(300 * 1024, 'x'));  // also over the total
+                },
+                {"attachments[0].content", "attachments"}},
         BadCase{"oversize body",
                 [](v1::SendEmailRequest* r) { r->set_text_body(std::string(100 * 1024, 'x')); },
                 {"text_body"}},

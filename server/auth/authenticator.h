@@ -1,25 +1,34 @@
-// Authenticator: who is calling. Every RPC handler asks it first and acts only for the
-// returned tenant, so all stored objects and queries are tenant-scoped from the start.
+// Authenticator: who is calling. Every RPC (except health and reflection) is admitted through
+// it, then checked against the access policy, so all stored objects and queries are scoped to
+// the caller's tenant.
 //
-//   absl::StatusOr<Principal> p = authenticator.Authenticate(context->client_metadata());
-//   if (!p.ok()) return p.status();   // UNAUTHENTICATED
-//
-// Until API keys land (issue 3), SingleTenantAuthenticator admits every caller as the
-// configured default tenant.
+//   absl::StatusOr<Principal> p = authenticator.Authenticate(ctx->client_metadata(), ctx->peer());
+//   if (!p.ok()) return p.status();   // UNAUTHENTICATED (or RESOURCE_EXHAUSTED when a peer
+//                                     // keeps failing, UNAVAILABLE when the key store is down)
 #ifndef KIRIM_SERVER_AUTH_AUTHENTICATOR_H_
 #define KIRIM_SERVER_AUTH_AUTHENTICATOR_H_
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/support/string_ref.h"
+#include "kirim/v1/admin_service.pb.h"
 
 namespace kirim {
+
+using Scope = v1::ApiKey::Scope;
 
 struct Principal {
   // The tenant every object the caller touches belongs to.
   std::string tenant;
+  // What the caller's key may do. ADMIN implies every other scope.
+  std::vector<Scope> scopes;
+  // The key's public id (for logs; never the secret).
+  std::string key_id;
+
+  bool Has(Scope scope) const;
 };
 
 using ClientMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
@@ -27,18 +36,9 @@ using ClientMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  virtual absl::StatusOr<Principal> Authenticate(const ClientMetadata& metadata) = 0;
-};
-
-class SingleTenantAuthenticator final : public Authenticator {
- public:
-  explicit SingleTenantAuthenticator(std::string tenant) : tenant_(std::move(tenant)) {}
-  absl::StatusOr<Principal> Authenticate(const ClientMetadata&) override {
-    return Principal{tenant_};
-  }
-
- private:
-  const std::string tenant_;
+  // `peer` is gRPC's peer string ("ipv4:127.0.0.1:53012"), used to slow down guessing.
+  virtual absl::StatusOr<Principal> Authenticate(const ClientMetadata& metadata,
+                                                 absl::string_view peer) = 0;
 };
 
 }  // namespace kirim

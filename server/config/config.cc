@@ -49,6 +49,22 @@ std::string Hostname() {
   return buf;
 }
 
+constexpr char kTenantRule[] = "1 to 64 letters, digits, '-' or '_'";
+
+bool IsTenantName(absl::string_view t) {
+  if (t.empty() || t.size() > 64) return false;
+  for (char ch : t) {
+    if (!absl::ascii_isalnum(ch) && ch != '-' && ch != '_') return false;
+  }
+  return true;
+}
+
+// True for 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach.
+bool IsLoopback(absl::string_view address) {
+  absl::string_view host = address.substr(0, address.rfind(':'));
+  return host == "localhost" || host == "[::1]" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
 bool IsHostPort(absl::string_view s) {
   size_t colon = s.rfind(':');
   int port;
@@ -137,6 +153,12 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
   if (auto* v = get("KIRIM_RELAY_USERNAME")) relay->set_username(*v);
   if (auto* v = get("KIRIM_RELAY_PASSWORD_FILE")) relay->set_password_file(*v);
   if (auto* v = get("KIRIM_RELAY_CA_FILE")) relay->set_ca_file(*v);
+  if (auto* v = get("KIRIM_ADMIN_KEY_FILE")) c->mutable_security()->set_admin_key_file(*v);
+  if (auto* v = get("KIRIM_TLS_CERT_FILE")) c->mutable_tls()->set_cert_file(*v);
+  if (auto* v = get("KIRIM_TLS_KEY_FILE")) c->mutable_tls()->set_key_file(*v);
+  if (auto* v = get("KIRIM_TLS_CLIENT_CA_FILE")) c->mutable_tls()->set_client_ca_file(*v);
+  if (auto* v = get("KIRIM_TLS_REQUIRE_CLIENT_CERT")) c->mutable_tls()->set_require_client_cert(*v == "true" || *v == "1");
+  if (auto* v = get("KIRIM_ALLOW_PLAINTEXT")) c->set_allow_plaintext(*v == "true" || *v == "1");
   return absl::OkStatus();
 }
 
@@ -184,11 +206,21 @@ void ApplyDefaults(Config* c) {
   if (t->data_end_ms() == 0) t->set_data_end_ms(10 * 60 * 1000);
   if (t->quit_ms() == 0) t->set_quit_ms(5 * 1000);
 
+  auto* sec = c->mutable_security();
+  Default<std::string>(sec->mutable_admin_tenant(), c->default_tenant());
+  if (sec->auth_failures_per_minute() == 0) sec->set_auth_failures_per_minute(20);
+
   auto* l = c->mutable_limits();
   if (l->max_message_bytes() == 0) l->set_max_message_bytes(25 * 1024 * 1024);
   if (l->max_recipients() == 0) l->set_max_recipients(100);
   if (l->max_headers() == 0) l->set_max_headers(50);
   if (l->max_attachments() == 0) l->set_max_attachments(20);
+  if (l->max_attachment_bytes() == 0) l->set_max_attachment_bytes(10 * 1024 * 1024);
+  if (l->max_request_bytes() == 0) l->set_max_request_bytes(2 * l->max_message_bytes());
+  if (!l->has_default_tenant_limits()) {
+    l->mutable_default_tenant_limits()->set_rate_per_second(100);
+    l->mutable_default_tenant_limits()->set_burst(1000);
+  }
 }
 
 absl::Status ValidateConfig(const Config& c) {
@@ -203,10 +235,23 @@ absl::Status ValidateConfig(const Config& c) {
       c.log_level() != "error") {
     return bad("log_level", "must be debug, info, warning or error");
   }
-  for (char ch : c.default_tenant()) {
-    if (!absl::ascii_isalnum(ch) && ch != '-' && ch != '_') {
-      return bad("default_tenant", "only letters, digits, '-' and '_'");
-    }
+  if (!IsTenantName(c.default_tenant())) return bad("default_tenant", kTenantRule);
+  if (!IsTenantName(c.security().admin_tenant())) return bad("security.admin_tenant", kTenantRule);
+
+  const auto& tls = c.tls();
+  if (tls.cert_file().empty() != tls.key_file().empty()) {
+    return bad("tls", "cert_file and key_file go together");
+  }
+  if (tls.require_client_cert() && tls.client_ca_file().empty()) {
+    return bad("tls.require_client_cert", "needs tls.client_ca_file");
+  }
+  if (!tls.client_ca_file().empty() && tls.cert_file().empty()) {
+    return bad("tls.client_ca_file", "mTLS needs tls.cert_file and tls.key_file");
+  }
+  if (tls.cert_file().empty() && !c.allow_plaintext() && !IsLoopback(c.listen_address())) {
+    return bad("listen_address",
+               "plaintext gRPC on a non-loopback address: configure tls, or set allow_plaintext "
+               "when a proxy or mesh terminates TLS");
   }
   const auto& r = c.redis();
   if (r.port() <= 0 || r.port() > 65535) return bad("redis.port", "must be 1..65535");
@@ -231,6 +276,19 @@ absl::Status ValidateConfig(const Config& c) {
                absl::StrCat("too short for the configured SMTP timeouts (sum ", longest, " ms)"));
   }
   if (c.limits().max_recipients() < 1) return bad("limits.max_recipients", "must be positive");
+  auto check_limits = [&](const config::v1::TenantLimits& t, const std::string& field) -> absl::Status {
+    if (t.rate_per_second() < 0 || t.burst() < 0 || t.daily_quota() < 0) {
+      return bad(field, "limits must not be negative");
+    }
+    if (t.rate_per_second() > 0 && t.burst() < 1) return bad(field + ".burst", "must be at least 1 with a rate");
+    return absl::OkStatus();
+  };
+  KIRIM_RETURN_IF_ERROR(check_limits(c.limits().default_tenant_limits(), "limits.default_tenant_limits"));
+  for (int i = 0; i < c.limits().tenants_size(); ++i) {
+    const std::string field = absl::StrCat("limits.tenants[", i, "]");
+    if (!IsTenantName(c.limits().tenants(i).tenant())) return bad(field + ".tenant", kTenantRule);
+    KIRIM_RETURN_IF_ERROR(check_limits(c.limits().tenants(i), field));
+  }
   if (c.limits().max_message_bytes() < 1024) return bad("limits.max_message_bytes", "must be at least 1024");
   return absl::OkStatus();
 }

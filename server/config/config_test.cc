@@ -44,7 +44,7 @@ TEST(ConfigTest, TextFileThenEnvironmentOverrides) {
 }
 
 TEST(ConfigTest, JsonFile) {
-  std::string path = WriteTemp("k.json", R"({"listenAddress": "0.0.0.0:6000", "delivery": {"mode": "RELAY", "relay": {"host": "r", "tls": "NONE"}}})");
+  std::string path = WriteTemp("k.json", R"({"listenAddress": "0.0.0.0:6000", "allowPlaintext": true, "delivery": {"mode": "RELAY", "relay": {"host": "r", "tls": "NONE"}}})");
   auto c = LoadConfig(path, {});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->listen_address(), "0.0.0.0:6000");
@@ -71,6 +71,34 @@ TEST(ConfigTest, LeaseTimeoutMustCoverASlowSmtpSession) {
   std::string path = WriteTemp("d", "delivery { mode: RELAY relay { host: \"r\" } lease_timeout_ms: 5000 }");
   EXPECT_NE(LoadConfig(path, {}).status().message().find("delivery.lease_timeout_ms"),
             std::string::npos);
+}
+
+TEST(ConfigTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
+  EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "127.0.0.1:1"}}).ok());
+  EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "[::1]:1"}}).ok());
+  EXPECT_NE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"}}).status().message().find("listen_address: plaintext"),
+            std::string::npos);
+  EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"}, {"KIRIM_ALLOW_PLAINTEXT", "true"}}).ok());
+  EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"},
+                              {"KIRIM_TLS_CERT_FILE", "c.pem"}, {"KIRIM_TLS_KEY_FILE", "k.pem"}}).ok());
+}
+
+TEST(ConfigTest, TlsAndLimitsAreValidated) {
+  EXPECT_EQ(LoadConfig(WriteTemp("t1", "tls { cert_file: \"c\" }"), {}).status().message(),
+            "tls: cert_file and key_file go together");
+  EXPECT_EQ(LoadConfig(WriteTemp("t2", "tls { cert_file: \"c\" key_file: \"k\" require_client_cert: true }"), {})
+                .status().message(),
+            "tls.require_client_cert: needs tls.client_ca_file");
+  EXPECT_EQ(LoadConfig(WriteTemp("t3", "limits { tenants { tenant: \"a b\" } }"), {}).status().message(),
+            "limits.tenants[0].tenant: 1 to 64 letters, digits, '-' or '_'");
+  EXPECT_EQ(LoadConfig(WriteTemp("t4", "limits { tenants { tenant: \"acme\" rate_per_second: 5 } }"), {})
+                .status().message(),
+            "limits.tenants[0].burst: must be at least 1 with a rate");
+  auto c = LoadConfig("", {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->limits().default_tenant_limits().rate_per_second(), 100);
+  EXPECT_EQ(c->security().admin_tenant(), "default");
+  EXPECT_EQ(c->limits().max_request_bytes(), 2 * c->limits().max_message_bytes());
 }
 
 TEST(ConfigTest, SecretsComeFromFileOrEnvironment) {

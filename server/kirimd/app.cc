@@ -5,7 +5,10 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/auth/api_key_authenticator.h"
+#include "server/auth/redis_api_key_store.h"
 #include "server/common/status_macros.h"
+#include "server/limits/redis_send_limiter.h"
 #include "server/delivery/relay_deliverer.h"
 #include "server/delivery/sandbox_deliverer.h"
 #include "server/delivery/worker.h"
@@ -18,6 +21,14 @@ using config::v1::Delivery;
 using config::v1::Relay;
 
 absl::Duration Ms(int64_t ms) { return absl::Milliseconds(ms); }
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view field) {
+  absl::StatusOr<std::string> pem = ReadSecret(path, "", {});
+  if (!pem.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(field, ": cannot read ", path));
+  }
+  return *pem;
+}
 
 bool HasApi(const Config& c) { return c.role() == "api" || c.role() == "all"; }
 bool HasWorker(const Config& c) { return c.role() == "worker" || c.role() == "all"; }
@@ -80,6 +91,45 @@ absl::Status App::BuildDeliverer() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> App::ServerCredentials() const {
+  const auto& tls = config_.tls();
+  if (tls.cert_file().empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions o(tls.require_client_cert()
+                                          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                      : tls.client_ca_file().empty()
+                                          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  KIRIM_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(tls.cert_file(), "tls.cert_file"));
+  KIRIM_ASSIGN_OR_RETURN(pair.private_key, ReadPem(tls.key_file(), "tls.key_file"));
+  o.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.client_ca_file().empty()) {
+    KIRIM_ASSIGN_OR_RETURN(o.pem_root_certs, ReadPem(tls.client_ca_file(), "tls.client_ca_file"));
+  }
+  return grpc::SslServerCredentials(o);
+}
+
+absl::Status App::InstallAdminKey() {
+  const auto& sec = config_.security();
+  absl::StatusOr<std::string> key = ReadSecret(sec.admin_key_file(), "KIRIM_ADMIN_KEY", env_);
+  if (!key.ok()) {
+    logger_.Warning("kirimd", "no_admin_key",
+                    {{"hint", "set security.admin_key_file or $KIRIM_ADMIN_KEY to create API keys"}});
+    return absl::OkStatus();
+  }
+  absl::Status s = keys_->Import(*key, sec.admin_tenant(), "bootstrap admin key",
+                                 {v1::ApiKey::ADMIN});
+  if (s.code() == absl::StatusCode::kInvalidArgument) {
+    return absl::InvalidArgumentError(
+        "the bootstrap admin key is malformed (generate one with kirim_keygen)");
+  }
+  if (!s.ok()) {
+    // Redis may not be up yet: the key is installed by the next start; existing keys work.
+    logger_.Warning("kirimd", "admin_key_not_installed", {{"error", s.message()}});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status App::Start() {
   const auto& rc = config_.redis();
   redis::RedisOptions ro;
@@ -105,24 +155,42 @@ absl::Status App::Start() {
     logger_.Warning("kirimd", "redis_unreachable_at_start", {{"error", s.message()}});
   }
 
+  KIRIM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, ServerCredentials());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen_address(), grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(config_.listen_address(), credentials, &port_);
   builder.SetMaxReceiveMessageSize(
-      static_cast<int>(std::min<int64_t>(config_.limits().max_message_bytes() * 2, INT32_MAX)));
+      static_cast<int>(std::min<int64_t>(config_.limits().max_request_bytes(), INT32_MAX)));
   if (HasApi(config_)) {
-    auth_ = std::make_unique<SingleTenantAuthenticator>(config_.default_tenant());
+    const auto& limits = config_.limits();
+    keys_ = std::make_unique<RedisApiKeyStore>(*redis_, clock_, random_, rc.key_prefix());
+    KIRIM_RETURN_IF_ERROR(InstallAdminKey());
+    limiter_ = std::make_unique<RedisSendLimiter>(*redis_, clock_, rc.key_prefix());
+    limits_ = LimitsTable(limits);
+    auth_ = std::make_unique<ApiKeyAuthenticator>(*keys_, clock_,
+                                                  config_.security().auth_failures_per_minute());
+    guard_ = std::make_unique<RpcGuard>(*auth_);
+
     MailApiOptions mo;
     mo.hostname = config_.hostname();
-    mo.limits.max_message_bytes = config_.limits().max_message_bytes();
-    mo.limits.max_recipients = config_.limits().max_recipients();
-    mo.limits.max_headers = config_.limits().max_headers();
-    mo.limits.max_attachments = config_.limits().max_attachments();
-    mail_api_ = std::make_unique<MailApi>(*queue_, clock_, random_, logger_, mo);
-    mail_service_ = std::make_unique<MailService>(*mail_api_, *auth_);
+    mo.limits.max_message_bytes = limits.max_message_bytes();
+    mo.limits.max_recipients = limits.max_recipients();
+    mo.limits.max_headers = limits.max_headers();
+    mo.limits.max_attachments = limits.max_attachments();
+    mo.limits.max_attachment_bytes = limits.max_attachment_bytes();
+    mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo);
+    mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_);
+    AdminApiOptions ao;
+    ao.operator_tenant = config_.security().admin_tenant();
+    admin_api_ = std::make_unique<AdminApi>(*keys_, *limiter_, limits_, clock_, logger_, ao);
+    admin_service_ = std::make_unique<AdminService>(*admin_api_, *guard_);
+    domain_service_ = std::make_unique<DomainService>(*guard_);
     builder.RegisterService(mail_service_.get());
-    health_services_.push_back(v1::MailService::service_full_name());
+    builder.RegisterService(admin_service_.get());
+    builder.RegisterService(domain_service_.get());
+    health_services_ = {v1::MailService::service_full_name(), v1::AdminService::service_full_name(),
+                        v1::DomainService::service_full_name()};
   }
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
@@ -143,7 +211,10 @@ absl::Status App::Start() {
                                          ":", port_)},
                 {"role", config_.role()},
                 {"delivery", deliverer_ ? deliverer_->Describe() : "none"},
-                {"redis", absl::StrCat(rc.host(), ":", rc.port())}});
+                {"redis", absl::StrCat(rc.host(), ":", rc.port())},
+                {"tls", config_.tls().cert_file().empty()         ? "off"
+                        : config_.tls().require_client_cert() ? "mtls"
+                                                              : "on"}});
   return absl::OkStatus();
 }
 

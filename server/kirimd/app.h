@@ -21,9 +21,16 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/server.h"
+#include "server/api/admin_api.h"
+#include "server/api/admin_service.h"
+#include "server/api/domain_service.h"
+#include "server/api/limits_table.h"
 #include "server/api/mail_api.h"
 #include "server/api/mail_service.h"
+#include "server/api/rpc_guard.h"
+#include "server/auth/api_key_store.h"
 #include "server/auth/authenticator.h"
+#include "server/limits/send_limiter.h"
 #include "server/common/clock.h"
 #include "server/common/logger.h"
 #include "server/common/random.h"
@@ -47,6 +54,8 @@ class App {
 
  private:
   absl::Status BuildDeliverer();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials() const;
+  absl::Status InstallAdminKey();
   void HealthLoop();
   void WorkerLoop(int index);
   void SetServing(bool serving);
@@ -59,9 +68,16 @@ class App {
 
   std::unique_ptr<redis::HiredisClient> redis_;
   std::unique_ptr<RedisMessageQueue> queue_;
+  std::unique_ptr<ApiKeyStore> keys_;
+  std::unique_ptr<SendLimiter> limiter_;
+  LimitsTable limits_;
   std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<RpcGuard> guard_;
   std::unique_ptr<MailApi> mail_api_;
   std::unique_ptr<MailService> mail_service_;
+  std::unique_ptr<AdminApi> admin_api_;
+  std::unique_ptr<AdminService> admin_service_;
+  std::unique_ptr<DomainService> domain_service_;
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<Deliverer> deliverer_;
   std::unique_ptr<grpc::Server> server_;

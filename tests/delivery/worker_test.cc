@@ -8,6 +8,7 @@
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
 #include "tests/delivery/fake_deliverer.h"
+#include "tests/limits/fake_send_limiter.h"
 #include "tests/queue/fake_message_queue.h"
 
 namespace kirim {
@@ -20,7 +21,8 @@ class WorkerTest : public ::testing::Test {
   WorkerTest()
       : null_(std::fopen("/dev/null", "w")),
         logger_(clock_, LogLevel::kDebug, null_),
-        api_(queue_, clock_, random_, logger_, MailApiOptions{}),
+        limiter_(clock_),
+        api_(queue_, limiter_, limits_, clock_, random_, logger_, MailApiOptions{}),
         worker_(queue_, deliverer_, clock_, random_, logger_,
                 WorkerOptions{.name = "w0", .retry_delay = absl::Minutes(5), .poll_block = absl::ZeroDuration()}) {}
   ~WorkerTest() override { std::fclose(null_); }
@@ -52,6 +54,8 @@ class WorkerTest : public ::testing::Test {
   FakeDeliverer deliverer_;
   FILE* null_;
   Logger logger_;
+  testing::FakeSendLimiter limiter_;
+  LimitsTable limits_;
   MailApi api_;
   Worker worker_;
 };

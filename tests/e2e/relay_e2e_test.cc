@@ -3,6 +3,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "server/auth/api_key_format.h"
+#include "server/common/random.h"
 #include "server/compose/compose.h"
 #include "server/queue/redis_message_queue.h"
 #include "tests/common/fake_random.h"
@@ -47,7 +49,8 @@ class RelayE2eTest : public ::testing::Test {
 
   absl::Status StartKirimd(KirimdProcess& k, const std::string& config,
                            const std::string& password = kPassword) {
-    return k.Start(config, {{"KIRIM_RELAY_PASSWORD", password}});
+    // Every kirimd of a test shares the admin key, so any of them answers for the others' data.
+    return k.Start(config, {{"KIRIM_RELAY_PASSWORD", password}, {"KIRIM_ADMIN_KEY", admin_key_}});
   }
 
   v1::SendEmailRequest Request() {
@@ -66,7 +69,7 @@ class RelayE2eTest : public ::testing::Test {
 
   std::string Send(KirimdProcess& k, const v1::SendEmailRequest& r) {
     grpc::ClientContext ctx;
-    testing::SetDeadline(&ctx);
+    k.Authorize(&ctx);
     v1::SendEmailResponse resp;
     grpc::Status s = k.MailStub()->SendEmail(&ctx, r, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -75,7 +78,7 @@ class RelayE2eTest : public ::testing::Test {
 
   v1::Message Get(KirimdProcess& k, const std::string& id) {
     grpc::ClientContext ctx;
-    testing::SetDeadline(&ctx);
+    k.Authorize(&ctx);
     v1::GetMessageRequest req;
     req.set_name("messages/" + id);
     v1::Message m;
@@ -86,6 +89,10 @@ class RelayE2eTest : public ::testing::Test {
 
   RedisServer redis_;
   std::unique_ptr<redis::HiredisClient> redis_client_;
+  std::string admin_key_ = [] {
+    SecureRandom random;
+    return GenerateApiKeyString(random);
+  }();
 };
 
 TEST_F(RelayE2eTest, StartTlsAndAuthDeliverTheMessageByteIntactWithTheRightEnvelope) {

@@ -44,7 +44,7 @@ class SandboxE2eTest : public ::testing::Test {
 
   grpc::Status Send(const v1::SendEmailRequest& r, v1::SendEmailResponse* resp) {
     grpc::ClientContext ctx;
-    testing::SetDeadline(&ctx);
+    kirimd_.Authorize(&ctx);
     return stub_->SendEmail(&ctx, r, resp);
   }
 
@@ -70,7 +70,7 @@ TEST_F(SandboxE2eTest, SentMessageBecomesAnEmlFileAndGetMessageSaysDelivered) {
             "{\"mail_from\":\"toko@example.com\",\"rcpt_to\":[\"ana@example.net\",\"audit@example.com\"]}\n");
 
   grpc::ClientContext ctx;
-  testing::SetDeadline(&ctx);
+  kirimd_.Authorize(&ctx);
   v1::GetMessageRequest get;
   get.set_name(resp.name());
   v1::Message m;
@@ -134,9 +134,11 @@ TEST_F(SandboxE2eTest, RedisDownMeansNotServingAndUnavailableThenBothRecover) {
 
 TEST_F(SandboxE2eTest, KirimctlSendsAndGets) {
   testing::Subprocess send;
+  const std::map<std::string, std::string> env = {{"KIRIM_API_KEY", kirimd_.admin_key()}};
   ASSERT_TRUE(send.Start({testing::Runfile("client/kirimctl"), "--address=" + kirimd_.address(),
                           "send", "--from=Dev <dev@example.com>", "--to=you@example.net",
-                          "--subject=Hello from kirimctl", "--text=It works"})
+                          "--subject=Hello from kirimctl", "--text=It works"},
+                         env)
                   .ok());
   int status = send.Wait(absl::Seconds(30));
   ASSERT_EQ(status, 0) << absl::StrJoin(send.Lines(), "\n");
@@ -148,7 +150,8 @@ TEST_F(SandboxE2eTest, KirimctlSendsAndGets) {
 
   testing::Subprocess get;
   ASSERT_TRUE(get.Start({testing::Runfile("client/kirimctl"), "--address=" + kirimd_.address(),
-                         "get", id})
+                         "get", id},
+                        env)
                   .ok());
   ASSERT_EQ(get.Wait(absl::Seconds(30)), 0);
   EXPECT_TRUE(get.WaitForOutput("state:    DELIVERED", absl::Seconds(1)).ok())
@@ -156,7 +159,8 @@ TEST_F(SandboxE2eTest, KirimctlSendsAndGets) {
 
   testing::Subprocess bad;
   ASSERT_TRUE(bad.Start({testing::Runfile("client/kirimctl"), "--address=" + kirimd_.address(),
-                         "send", "--from=dev@example.com", "--to=not-an-address", "--text=x"})
+                         "send", "--from=dev@example.com", "--to=not-an-address", "--text=x"},
+                        env)
                   .ok());
   EXPECT_EQ(WEXITSTATUS(bad.Wait(absl::Seconds(30))), 1);
   EXPECT_TRUE(bad.WaitForOutput("to[0]:", absl::Seconds(1)).ok()) << absl::StrJoin(bad.Lines(), "\n");

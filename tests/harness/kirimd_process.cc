@@ -5,13 +5,25 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/auth/api_key_format.h"
+#include "server/common/random.h"
 #include "server/common/status_macros.h"
 
 namespace kirim::testing {
 
 absl::Status KirimdProcess::Start(const std::string& config_text,
-                                  const std::map<std::string, std::string>& env) {
+                                  const std::map<std::string, std::string>& given_env) {
   if (dir_.empty()) dir_ = MakeTempDir("kirimd");
+  std::map<std::string, std::string> env = given_env;
+  if (auto it = env.find("KIRIM_ADMIN_KEY"); it != env.end()) {
+    admin_key_ = it->second;
+  } else {
+    if (admin_key_.empty()) {
+      SecureRandom random;
+      admin_key_ = GenerateApiKeyString(random);
+    }
+    env["KIRIM_ADMIN_KEY"] = admin_key_;
+  }
   const std::string config_path = dir_ + "/kirim.textproto";
   std::ofstream(config_path) << "listen_address: \"127.0.0.1:0\"\n" << config_text << "\n";
   KIRIM_RETURN_IF_ERROR(process_.Start(
@@ -37,6 +49,29 @@ std::unique_ptr<v1::MailService::Stub> KirimdProcess::MailStub() {
 
 std::unique_ptr<grpc::health::v1::Health::Stub> KirimdProcess::HealthStub() {
   return grpc::health::v1::Health::NewStub(Channel());
+}
+
+std::unique_ptr<v1::AdminService::Stub> KirimdProcess::AdminStub() {
+  return v1::AdminService::NewStub(Channel());
+}
+
+void KirimdProcess::Authorize(grpc::ClientContext* ctx, const std::string& key) const {
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  ctx->AddMetadata("authorization", "Bearer " + (key.empty() ? admin_key_ : key));
+}
+
+absl::StatusOr<std::string> KirimdProcess::CreateKey(const std::string& tenant,
+                                                     const std::vector<v1::ApiKey::Scope>& scopes) {
+  grpc::ClientContext ctx;
+  Authorize(&ctx);
+  v1::CreateApiKeyRequest req;
+  req.set_tenant(tenant);
+  req.set_display_name("test key");
+  for (auto s : scopes) req.add_scopes(s);
+  v1::CreateApiKeyResponse resp;
+  grpc::Status s = AdminStub()->CreateApiKey(&ctx, req, &resp);
+  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  return resp.secret();
 }
 
 absl::StatusOr<std::string> KirimdProcess::WaitForEvent(const std::string& event,

@@ -3,10 +3,14 @@
 // "serving" (the actual port is read from that log line). Tests wait for delivery by reading
 // kirimd's JSON log lines, never by sleeping.
 //
+// Each instance installs a fresh bootstrap admin key ($KIRIM_ADMIN_KEY) unless the caller
+// passes one; Authorize() puts it on a call.
+//
 //   KirimdProcess kirimd;
 //   ASSERT_OK(kirimd.Start(absl::StrCat("redis { port: ", redis.port(), " }")));
 //   auto stub = kirimd.MailStub();
-//   ... stub->SendEmail(...) ...
+//   grpc::ClientContext ctx; kirimd.Authorize(&ctx);
+//   ... stub->SendEmail(&ctx, ...) ...
 //   ASSERT_OK(kirimd.WaitForEvent("delivered", id));
 #ifndef KIRIM_TESTS_HARNESS_KIRIMD_PROCESS_H_
 #define KIRIM_TESTS_HARNESS_KIRIMD_PROCESS_H_
@@ -17,6 +21,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "kirim/v1/admin_service.grpc.pb.h"
 #include "kirim/v1/mail_service.grpc.pb.h"
 #include "tests/harness/subprocess.h"
 
@@ -37,6 +42,15 @@ class KirimdProcess {
   std::shared_ptr<grpc::Channel> Channel();
   std::unique_ptr<v1::MailService::Stub> MailStub();
   std::unique_ptr<grpc::health::v1::Health::Stub> HealthStub();
+  std::unique_ptr<v1::AdminService::Stub> AdminStub();
+
+  // The bootstrap admin key this kirimd installed.
+  const std::string& admin_key() const { return admin_key_; }
+  // Adds "authorization: Bearer <key>" (the admin key by default) and a 10 s deadline.
+  void Authorize(grpc::ClientContext* ctx, const std::string& key = "") const;
+  // Creates an API key through AdminService with the admin key; returns the secret.
+  absl::StatusOr<std::string> CreateKey(const std::string& tenant,
+                                        const std::vector<v1::ApiKey::Scope>& scopes);
 
   // Waits for a log line with "event":"<event>" (and "message_id":"<id>" when id is set)
   // printed since line `from`.
@@ -51,6 +65,7 @@ class KirimdProcess {
   Subprocess process_;
   int port_ = 0;
   std::string dir_;
+  std::string admin_key_;
 };
 
 }  // namespace kirim::testing

@@ -1,0 +1,51 @@
+// AdminService: the gRPC face of AdminApi. Built so far: API keys and GetQuota; the rest of the
+// contract is guarded and answers UNIMPLEMENTED until its issue lands.
+#ifndef KIRIM_SERVER_API_ADMIN_SERVICE_H_
+#define KIRIM_SERVER_API_ADMIN_SERVICE_H_
+
+#include "kirim/v1/admin_service.grpc.pb.h"
+#include "server/api/admin_api.h"
+#include "server/api/rpc_guard.h"
+
+namespace kirim {
+
+class AdminService final : public v1::AdminService::CallbackService {
+ public:
+  AdminService(AdminApi& api, RpcGuard& guard) : api_(api), guard_(guard) {}
+
+#define KIRIM_ADMIN_RPC(Name, Request, Response)                                             \
+  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context, const Request* request, \
+                                 Response* response) override {                             \
+    return ServeUnary(context, guard_, Method(#Name), response,                              \
+                      [&](const Principal& p) { return api_.Name(p, *request); });            \
+  }
+  KIRIM_ADMIN_RPC(CreateApiKey, v1::CreateApiKeyRequest, v1::CreateApiKeyResponse)
+  KIRIM_ADMIN_RPC(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
+  KIRIM_ADMIN_RPC(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
+  KIRIM_ADMIN_RPC(GetQuota, v1::GetQuotaRequest, v1::Quota)
+#undef KIRIM_ADMIN_RPC
+
+  KIRIM_GUARDED_UNIMPLEMENTED(GetMetrics, v1::GetMetricsRequest, v1::Metrics)
+  KIRIM_GUARDED_UNIMPLEMENTED(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
+  KIRIM_GUARDED_UNIMPLEMENTED(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
+  KIRIM_GUARDED_UNIMPLEMENTED(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
+  KIRIM_GUARDED_UNIMPLEMENTED(CreateTemplate, v1::CreateTemplateRequest, v1::Template)
+  KIRIM_GUARDED_UNIMPLEMENTED(GetTemplate, v1::GetTemplateRequest, v1::Template)
+  KIRIM_GUARDED_UNIMPLEMENTED(ListTemplates, v1::ListTemplatesRequest, v1::ListTemplatesResponse)
+  KIRIM_GUARDED_UNIMPLEMENTED(DeleteTemplate, v1::DeleteTemplateRequest, v1::DeleteTemplateResponse)
+  KIRIM_GUARDED_UNIMPLEMENTED(PauseDestination, v1::PauseDestinationRequest, v1::Destination)
+  KIRIM_GUARDED_UNIMPLEMENTED(ResumeDestination, v1::ResumeDestinationRequest, v1::Destination)
+  KIRIM_GUARDED_UNIMPLEMENTED(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
+  KIRIM_GUARDED_UNIMPLEMENTED(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
+
+ private:
+  static std::string Method(absl::string_view name) {
+    return FullMethod(v1::AdminService::service_full_name(), name);
+  }
+  AdminApi& api_;
+  RpcGuard& guard_;
+};
+
+}  // namespace kirim
+
+#endif  // KIRIM_SERVER_API_ADMIN_SERVICE_H_

@@ -1,0 +1,53 @@
+// ApiKeyAuthenticator: admits a call that carries `authorization: Bearer <API key>` with a
+// valid, unrevoked key, as the key's tenant with the key's scopes.
+//
+// Refusals say no more than needed: a missing header, a malformed key, an unknown, revoked or
+// wrong key are all UNAUTHENTICATED. A client address that fails more than
+// `failures_per_minute` times within a minute gets RESOURCE_EXHAUSTED (with RetryInfo) without
+// its key being checked at all, which makes guessing pointless. The failure window is kept per
+// process (each replica limits on its own); it is bounded in size.
+//
+//   ApiKeyAuthenticator auth(store, clock, /*failures_per_minute=*/20);
+//   absl::StatusOr<Principal> p = auth.Authenticate(ctx->client_metadata(), ctx->peer());
+#ifndef KIRIM_SERVER_AUTH_API_KEY_AUTHENTICATOR_H_
+#define KIRIM_SERVER_AUTH_API_KEY_AUTHENTICATOR_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "server/auth/api_key_store.h"
+#include "server/auth/authenticator.h"
+#include "server/common/clock.h"
+
+namespace kirim {
+
+class ApiKeyAuthenticator final : public Authenticator {
+ public:
+  ApiKeyAuthenticator(ApiKeyStore& store, const Clock& clock, int failures_per_minute);
+
+  absl::StatusOr<Principal> Authenticate(const ClientMetadata& metadata,
+                                         absl::string_view peer) override;
+
+  // The address part of a gRPC peer string ("ipv4:10.1.2.3:5555" -> "ipv4:10.1.2.3").
+  static std::string PeerAddress(absl::string_view peer);
+
+ private:
+  struct Window {
+    absl::Time start;
+    int failures = 0;
+  };
+  // RESOURCE_EXHAUSTED when `address` is over its failure budget.
+  absl::Status CheckBudget(const std::string& address, absl::Time now);
+  void RecordFailure(const std::string& address, absl::Time now);
+
+  ApiKeyStore& store_;
+  const Clock& clock_;
+  const int failures_per_minute_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace kirim
+
+#endif  // KIRIM_SERVER_AUTH_API_KEY_AUTHENTICATOR_H_
