@@ -1,5 +1,7 @@
 #include "server/api/admin_api.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -7,15 +9,8 @@
 #include "server/common/proto_time.h"
 #include "server/common/status_details.h"
 #include "server/common/status_macros.h"
-#include "server/common/text.h"
 
 namespace kirim {
-namespace {
-
-constexpr size_t kMaxDisplayName = 100;
-
-}  // namespace
-
 AdminApi::AdminApi(ApiKeyStore& keys, SendLimiter& limiter, const LimitsTable& limits,
                    const Clock& clock, Logger& logger, AdminApiOptions options)
     : keys_(keys),
@@ -33,9 +28,9 @@ absl::StatusOr<v1::CreateApiKeyResponse> AdminApi::CreateApiKey(
     // Another tenant's keys would be another tenant's data: only the operator may do that.
     return absl::PermissionDeniedError("only an operator key may create keys for another tenant");
   }
-  if (request.display_name().size() > kMaxDisplayName ||
-      !CheckNoControlChars(request.display_name(), /*allow_tab=*/false).ok()) {
-    bad.Add("display_name", absl::StrCat("at most ", kMaxDisplayName, " printable characters"));
+  if (absl::Status s = ValidateTenant(tenant); !s.ok()) bad.Add("tenant", std::string(s.message()));
+  if (absl::Status s = ValidateDisplayName(request.display_name()); !s.ok()) {
+    bad.Add("display_name", std::string(s.message()));
   }
   std::vector<Scope> scopes;
   if (request.scopes_size() == 0) bad.Add("scopes", "at least one scope is required");
@@ -48,23 +43,17 @@ absl::StatusOr<v1::CreateApiKeyResponse> AdminApi::CreateApiKey(
     }
   }
   if (!bad.empty()) return bad.ToStatus();
-  absl::StatusOr<NewApiKey> created = keys_.Create(tenant, request.display_name(), scopes);
-  if (!created.ok()) {
-    if (created.status().code() == absl::StatusCode::kInvalidArgument) {
-      return InvalidField("tenant", std::string(created.status().message()));
-    }
-    return created.status();
-  }
+  KIRIM_ASSIGN_OR_RETURN(NewApiKey created_key, keys_.Create(tenant, request.display_name(), scopes));
   std::vector<std::string> scope_names;
   for (Scope s : scopes) scope_names.push_back(v1::ApiKey::Scope_Name(s));
   logger_.Info("admin", "api_key_created",
                {{"tenant", tenant},
-                {"key_id", created->record.key_id},
+                {"key_id", created_key.record.key_id},
                 {"by_key_id", caller.key_id},
                 {"scopes", absl::StrJoin(scope_names, ",")}});
   v1::CreateApiKeyResponse response;
-  *response.mutable_api_key() = created->record.ToProto();
-  response.set_secret(created->secret);
+  *response.mutable_api_key() = created_key.record.ToProto();
+  response.set_secret(created_key.secret);
   return response;
 }
 

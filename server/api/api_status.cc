@@ -5,8 +5,14 @@
 
 namespace kirim {
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
+grpc::Status ToGrpcStatus(const absl::Status& input) {
+  if (input.ok()) return grpc::Status::OK;
+  absl::Status status = input;
+  // UNAVAILABLE always means "retry": say when, so every client backs off the same way.
+  if (status.code() == absl::StatusCode::kUnavailable &&
+      !status.GetPayload("type.googleapis.com/google.rpc.RetryInfo").has_value()) {
+    status = WithRetryDelay(std::move(status), absl::Seconds(1));
+  }
   const auto code = static_cast<grpc::StatusCode>(status.code());
   const std::string message(status.message());
   google::rpc::Status rpc;

@@ -33,6 +33,13 @@ TEST(ApiStatusTest, RetryInfoAndPlainStatuses) {
   EXPECT_EQ(info.retry_delay().seconds(), 1);
   EXPECT_EQ(info.retry_delay().nanos(), 500000000);
 
+  grpc::Status bare_unavailable = ToGrpcStatus(absl::UnavailableError("redis down"));
+  google::rpc::Status bare;
+  ASSERT_TRUE(bare.ParseFromString(bare_unavailable.error_details()));
+  ASSERT_EQ(bare.details_size(), 1);
+  ASSERT_TRUE(bare.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.retry_delay().seconds(), 1);
+
   grpc::Status plain = ToGrpcStatus(absl::NotFoundError("no message"));
   EXPECT_EQ(plain.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(plain.error_details().empty());

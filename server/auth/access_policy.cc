@@ -14,6 +14,8 @@ struct Entry {
 
 // Sorted by method. SEND: put mail in; READ: look at it; DOMAINS: sending-domain
 // authentication; ADMIN: keys, suppression, queue controls (and everything else).
+// READ methods must answer with the caller's tenant's data only (GetMetrics and
+// ListDestinations included, when they are built): the scope says what, the tenant says whose.
 constexpr Entry kPolicy[] = {
     {"/kirim.v1.AdminService/AddSuppression", v1::ApiKey::ADMIN},
     {"/kirim.v1.AdminService/CreateApiKey", v1::ApiKey::ADMIN},

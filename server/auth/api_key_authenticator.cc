@@ -9,8 +9,11 @@ namespace kirim {
 namespace {
 
 constexpr absl::Duration kWindow = absl::Minutes(1);
-// Bound on remembered addresses: beyond it, expired windows are dropped first.
+// Bound on remembered addresses. Expired windows are dropped (at most every kPruneEvery); if
+// the table is still full, it is cleared: forgetting budgets briefly is better than unbounded
+// memory, and the 256-bit keys are not guessable anyway (the budget is defence in depth).
 constexpr size_t kMaxTrackedAddresses = 100000;
+constexpr absl::Duration kPruneEvery = absl::Seconds(10);
 
 }  // namespace
 
@@ -26,19 +29,10 @@ std::string ApiKeyAuthenticator::PeerAddress(absl::string_view peer) {
   return std::string(peer.substr(0, colon));
 }
 
-absl::Status ApiKeyAuthenticator::CheckBudget(const std::string& address, absl::Time now) {
+absl::Status ApiKeyAuthenticator::ReserveAttempt(const std::string& address, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  auto it = windows_.find(address);
-  if (it == windows_.end() || now - it->second.start >= kWindow) return absl::OkStatus();
-  if (it->second.failures < failures_per_minute_) return absl::OkStatus();
-  return WithRetryDelay(
-      absl::ResourceExhaustedError("too many failed authentications from this address"),
-      it->second.start + kWindow - now);
-}
-
-void ApiKeyAuthenticator::RecordFailure(const std::string& address, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  if (windows_.size() >= kMaxTrackedAddresses) {
+  if (windows_.size() >= kMaxTrackedAddresses && now - last_prune_ >= kPruneEvery) {
+    last_prune_ = now;
     for (auto it = windows_.begin(); it != windows_.end();) {
       if (now - it->second.start >= kWindow) {
         windows_.erase(it++);
@@ -47,21 +41,37 @@ void ApiKeyAuthenticator::RecordFailure(const std::string& address, absl::Time n
       }
     }
   }
+  if (windows_.size() >= kMaxTrackedAddresses && !windows_.contains(address)) windows_.clear();
   Window& w = windows_[address];
-  if (w.failures == 0 || now - w.start >= kWindow) w = Window{now, 0};
+  if (now - w.start >= kWindow) w = Window{now, 0};
+  if (w.failures >= failures_per_minute_) {
+    return WithRetryDelay(
+        absl::ResourceExhaustedError("too many failed authentications from this address"),
+        w.start + kWindow - now);
+  }
+  // Counted as a failure until the key checks out: parallel guesses cannot all slip past the
+  // budget before any of them is recorded.
   ++w.failures;
+  return absl::OkStatus();
+}
+
+void ApiKeyAuthenticator::ReleaseAttempt(const std::string& address, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = windows_.find(address);
+  if (it != windows_.end() && now - it->second.start < kWindow && it->second.failures > 0) {
+    --it->second.failures;
+  }
 }
 
 absl::StatusOr<Principal> ApiKeyAuthenticator::Authenticate(const ClientMetadata& metadata,
                                                             absl::string_view peer) {
   const std::string address = PeerAddress(peer);
   const absl::Time now = clock_.Now();
-  if (absl::Status budget = CheckBudget(address, now); !budget.ok()) return budget;
+  if (absl::Status budget = ReserveAttempt(address, now); !budget.ok()) return budget;
 
-  auto fail = [&](absl::string_view why) {
-    RecordFailure(address, now);
-    return absl::UnauthenticatedError(why);
-  };
+  // The reserved failure stands for every refusal below; only success or an outage of the
+  // key store gives it back.
+  auto fail = [](absl::string_view why) { return absl::UnauthenticatedError(why); };
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return fail("missing API key: send \"authorization: Bearer <key>\"");
   absl::string_view value(it->second.data(), it->second.size());
@@ -74,10 +84,16 @@ absl::StatusOr<Principal> ApiKeyAuthenticator::Authenticate(const ClientMetadata
 
   absl::StatusOr<ApiKeyRecord> record = store_.Verify(key);
   if (!record.ok()) {
-    if (record.status().code() == absl::StatusCode::kUnavailable) return record.status();
+    if (record.status().code() == absl::StatusCode::kUnavailable) {
+      ReleaseAttempt(address, now);
+      // The caller is not authenticated yet: say only that it may retry, not what broke.
+      return WithRetryDelay(absl::UnavailableError("authentication is unavailable, retry"),
+                            absl::Seconds(1));
+    }
     // Malformed, unknown, revoked and wrong keys look the same from outside.
     return fail("invalid API key");
   }
+  ReleaseAttempt(address, now);
   Principal p;
   p.tenant = record->tenant;
   p.scopes = record->scopes;

@@ -2,10 +2,12 @@
 // valid, unrevoked key, as the key's tenant with the key's scopes.
 //
 // Refusals say no more than needed: a missing header, a malformed key, an unknown, revoked or
-// wrong key are all UNAUTHENTICATED. A client address that fails more than
-// `failures_per_minute` times within a minute gets RESOURCE_EXHAUSTED (with RetryInfo) without
-// its key being checked at all, which makes guessing pointless. The failure window is kept per
-// process (each replica limits on its own); it is bounded in size.
+// wrong key are all UNAUTHENTICATED. Once a client address has failed `failures_per_minute`
+// times within a minute, its further calls get RESOURCE_EXHAUSTED (with RetryInfo) without
+// their key being checked at all, which makes guessing pointless. Each attempt counts as a
+// failure until its key checks out, so parallel guesses cannot overrun the budget. The window
+// is kept per process (each replica limits on its own) and is bounded in size. A key-store
+// outage is UNAVAILABLE with RetryInfo and no detail.
 //
 //   ApiKeyAuthenticator auth(store, clock, /*failures_per_minute=*/20);
 //   absl::StatusOr<Principal> p = auth.Authenticate(ctx->client_metadata(), ctx->peer());
@@ -34,18 +36,20 @@ class ApiKeyAuthenticator final : public Authenticator {
 
  private:
   struct Window {
-    absl::Time start;
+    absl::Time start = absl::InfinitePast();
     int failures = 0;
   };
-  // RESOURCE_EXHAUSTED when `address` is over its failure budget.
-  absl::Status CheckBudget(const std::string& address, absl::Time now);
-  void RecordFailure(const std::string& address, absl::Time now);
+  // RESOURCE_EXHAUSTED when `address` is over its failure budget; otherwise counts this
+  // attempt as a failure until ReleaseAttempt.
+  absl::Status ReserveAttempt(const std::string& address, absl::Time now);
+  void ReleaseAttempt(const std::string& address, absl::Time now);
 
   ApiKeyStore& store_;
   const Clock& clock_;
   const int failures_per_minute_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace kirim

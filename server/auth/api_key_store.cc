@@ -54,10 +54,7 @@ absl::Status CheckKeyRef(absl::string_view tenant, absl::string_view key_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<v1::ApiKey::Scope>> CheckKeyAttributes(
-    absl::string_view tenant, absl::string_view display_name,
-    std::vector<v1::ApiKey::Scope> scopes) {
-  KIRIM_RETURN_IF_ERROR(ValidateTenant(tenant));
+absl::Status ValidateDisplayName(absl::string_view display_name) {
   if (display_name.size() > kMaxDisplayNameBytes) {
     return absl::InvalidArgumentError("display name longer than 256 bytes");
   }
@@ -69,6 +66,21 @@ absl::StatusOr<std::vector<v1::ApiKey::Scope>> CheckKeyAttributes(
   if (!control.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("display name ", control.message()));
   }
+  // C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) steer terminals just like C0 ones.
+  for (size_t i = 0; i + 1 < display_name.size(); ++i) {
+    if (static_cast<unsigned char>(display_name[i]) == 0xC2 &&
+        static_cast<unsigned char>(display_name[i + 1]) <= 0x9F) {
+      return absl::InvalidArgumentError("display name contains a control character");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::ApiKey::Scope>> CheckKeyAttributes(
+    absl::string_view tenant, absl::string_view display_name,
+    std::vector<v1::ApiKey::Scope> scopes) {
+  KIRIM_RETURN_IF_ERROR(ValidateTenant(tenant));
+  KIRIM_RETURN_IF_ERROR(ValidateDisplayName(display_name));
   if (scopes.empty()) return absl::InvalidArgumentError("an API key needs at least one scope");
   for (v1::ApiKey::Scope s : scopes) {
     if (s == v1::ApiKey::SCOPE_UNSPECIFIED || !v1::ApiKey::Scope_IsValid(s)) {

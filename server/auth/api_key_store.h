@@ -95,6 +95,9 @@ class ApiKeyStore {
 // storage keys, so no separator or hash-tag character may appear.
 absl::Status ValidateTenant(absl::string_view tenant);
 
+// At most 256 bytes of valid UTF-8 without C0 or C1 control characters.
+absl::Status ValidateDisplayName(absl::string_view display_name);
+
 // Checks Revoke arguments: InvalidArgument for a bad tenant or a malformed key id.
 absl::Status CheckKeyRef(absl::string_view tenant, absl::string_view key_id);
 

@@ -4,11 +4,14 @@
 #include "server/auth/api_key_authenticator.h"
 
 #include <deque>
+#include <thread>
 #include <string>
 #include <utility>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
@@ -232,6 +235,9 @@ TEST_F(ApiKeyAuthenticatorTest, StoreDownIsUnavailable) {
   store_.set_unavailable(true);
   absl::StatusOr<Principal> p = AuthWithKey(key_.secret);
   EXPECT_EQ(p.status().code(), absl::StatusCode::kUnavailable);
+  // An unauthenticated caller learns only that it may retry: no backend detail.
+  EXPECT_EQ(p.status().message(), "authentication is unavailable, retry");
+  EXPECT_TRUE(p.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo").has_value());
 }
 
 TEST_F(ApiKeyAuthenticatorTest, StoreDownDoesNotCountAsAFailure) {
@@ -403,6 +409,87 @@ TEST(PeerAddressTest, UnixSocketHasNoPort) {
 TEST(PeerAddressTest, OddInputIsKeptWhole) {
   EXPECT_EQ(ApiKeyAuthenticator::PeerAddress(""), "");
   EXPECT_EQ(ApiKeyAuthenticator::PeerAddress("nocolon"), "nocolon");
+}
+
+}  // namespace
+}  // namespace kirim
+
+namespace kirim {
+namespace {
+
+// A store whose Verify waits until released, to hold attempts "in flight".
+class GateStore final : public ApiKeyStore {
+ public:
+  explicit GateStore(ApiKeyStore& inner) : inner_(inner) {}
+  absl::StatusOr<NewApiKey> Create(const std::string& t, const std::string& d,
+                                   std::vector<v1::ApiKey::Scope> s) override {
+    return inner_.Create(t, d, std::move(s));
+  }
+  absl::Status Import(absl::string_view k, const std::string& t, const std::string& d,
+                      std::vector<v1::ApiKey::Scope> s) override {
+    return inner_.Import(k, t, d, std::move(s));
+  }
+  absl::StatusOr<ApiKeyRecord> Verify(absl::string_view presented) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++entered_;
+    }
+    open_.WaitForNotification();
+    return inner_.Verify(presented);
+  }
+  absl::StatusOr<std::vector<ApiKeyRecord>> List(const std::string& t) override { return inner_.List(t); }
+  absl::StatusOr<ApiKeyRecord> Revoke(const std::string& t, const std::string& id) override {
+    return inner_.Revoke(t, id);
+  }
+  void Open() { open_.Notify(); }
+  int entered() {
+    absl::MutexLock lock(&mu_);
+    return entered_;
+  }
+
+ private:
+  ApiKeyStore& inner_;
+  absl::Notification open_;
+  absl::Mutex mu_;
+  int entered_ = 0;
+};
+
+TEST(ApiKeyAuthenticatorParallelTest, ParallelGuessesCannotOverrunTheBudget) {
+  testing::FakeClock clock;
+  testing::FakeRandom random;
+  testing::FakeApiKeyStore inner(clock, random);
+  GateStore gate(inner);
+  constexpr int kBudget = 3, kGuesses = 10;
+  ApiKeyAuthenticator auth(gate, clock, kBudget);
+  const std::string guess = [] {
+    testing::FakeRandom other(/*seed=*/42);
+    return "Bearer " + GenerateApiKeyString(other);
+  }();
+
+  absl::Mutex mu;
+  int exhausted = 0, unauthenticated = 0;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kGuesses; ++i) {
+    threads.emplace_back([&] {
+      std::string name = "authorization";
+      ClientMetadata md;
+      md.emplace(grpc::string_ref(name), grpc::string_ref(guess));
+      absl::StatusOr<Principal> p = auth.Authenticate(md, "ipv4:10.9.9.9:1234");
+      absl::MutexLock lock(&mu);
+      (p.status().code() == absl::StatusCode::kResourceExhausted ? exhausted : unauthenticated)++;
+    });
+  }
+  // Everything beyond the budget is refused before reaching the store, while the budget's
+  // worth of attempts are still being verified.
+  {
+    absl::MutexLock lock(&mu);
+    auto refused = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return exhausted == kGuesses - kBudget; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&refused), absl::Seconds(30)));
+  }
+  EXPECT_EQ(gate.entered(), kBudget);
+  gate.Open();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unauthenticated, kBudget);
 }
 
 }  // namespace

@@ -1,0 +1,636 @@
+// Tests of AdminApi (server/api/admin_api.h) with FakeApiKeyStore, FakeSendLimiter and a
+// FakeClock: API keys are tenant-scoped (only the operator tenant crosses tenants), requests are
+// validated field by field with google.rpc.BadRequest, a key's secret is returned once and
+// never listed or logged, and GetQuota reports the configured limits and today's usage.
+#include "server/api/admin_api.h"
+
+#include <stdio.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+#include "server/api/limits_table.h"
+#include "server/auth/api_key_format.h"
+#include "server/common/logger.h"
+#include "server/common/proto_time.h"
+#include "tests/auth/fake_api_key_store.h"
+#include "tests/common/fake_clock.h"
+#include "tests/common/fake_random.h"
+#include "tests/limits/fake_send_limiter.h"
+
+namespace kirim {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequest";
+constexpr char kOperatorTenant[] = "ops";
+
+// The fields a BadRequest detail names, in order; empty when the status carries none.
+std::vector<std::string> BadFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  absl::optional<absl::Cord> payload = status.GetPayload(kBadRequestUrl);
+  if (!payload.has_value()) return fields;
+  google::rpc::BadRequest bad;
+  EXPECT_TRUE(bad.ParseFromString(std::string(*payload)));
+  for (const auto& v : bad.field_violations()) fields.push_back(v.field());
+  return fields;
+}
+
+Principal Caller(std::string tenant, std::string key_id, std::vector<Scope> scopes) {
+  Principal p;
+  p.tenant = std::move(tenant);
+  p.scopes = std::move(scopes);
+  p.key_id = std::move(key_id);
+  return p;
+}
+
+v1::CreateApiKeyRequest CreateRequest(std::string display_name, std::vector<Scope> scopes,
+                                      std::string tenant = "") {
+  v1::CreateApiKeyRequest r;
+  r.set_display_name(std::move(display_name));
+  for (Scope s : scopes) r.add_scopes(s);
+  if (!tenant.empty()) r.set_tenant(std::move(tenant));
+  return r;
+}
+
+v1::RevokeApiKeyRequest RevokeRequest(std::string name) {
+  v1::RevokeApiKeyRequest r;
+  r.set_name(std::move(name));
+  return r;
+}
+
+// Every string (and bytes) value anywhere in `m`, nested messages included, with its path.
+void CollectStrings(const google::protobuf::Message& m, const std::string& path,
+                    std::vector<std::pair<std::string, std::string>>* out) {
+  const google::protobuf::Reflection* refl = m.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  refl->ListFields(m, &fields);
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    const std::string where = absl::StrCat(path, ".", f->name());
+    using FD = google::protobuf::FieldDescriptor;
+    if (f->is_repeated()) {
+      for (int i = 0; i < refl->FieldSize(m, f); ++i) {
+        if (f->cpp_type() == FD::CPPTYPE_STRING) {
+          out->emplace_back(absl::StrCat(where, "[", i, "]"), refl->GetRepeatedString(m, f, i));
+        } else if (f->cpp_type() == FD::CPPTYPE_MESSAGE) {
+          CollectStrings(refl->GetRepeatedMessage(m, f, i), absl::StrCat(where, "[", i, "]"), out);
+        }
+      }
+    } else if (f->cpp_type() == FD::CPPTYPE_STRING) {
+      out->emplace_back(where, refl->GetString(m, f));
+    } else if (f->cpp_type() == FD::CPPTYPE_MESSAGE) {
+      CollectStrings(refl->GetMessage(m, f), where, out);
+    }
+  }
+}
+
+// Fails unless no field of `m` holds `secret` or its secret part (the characters after the id).
+void ExpectNoSecret(const google::protobuf::Message& m, const std::string& secret) {
+  const std::string secret_part = secret.substr(kApiKeyPrefix.size() + kApiKeyIdLength + 1);
+  ASSERT_EQ(secret_part.size(), kApiKeySecretLength);
+  std::vector<std::pair<std::string, std::string>> strings;
+  CollectStrings(m, m.GetDescriptor()->name(), &strings);
+  EXPECT_FALSE(strings.empty());
+  for (const auto& [path, value] : strings) {
+    EXPECT_THAT(value, Not(HasSubstr(secret_part))) << path;
+  }
+  EXPECT_THAT(m.SerializeAsString(), Not(HasSubstr(secret_part)));
+  EXPECT_THAT(m.DebugString(), Not(HasSubstr(secret_part)));
+}
+
+class AdminApiTest : public ::testing::Test {
+ protected:
+  AdminApiTest()
+      : keys_(clock_, random_),
+        null_(std::fopen("/dev/null", "w")),
+        logger_(clock_, LogLevel::kDebug, null_),
+        limiter_(clock_),
+        api_(keys_, limiter_, limits_, clock_, logger_, Options()) {}
+  ~AdminApiTest() override { std::fclose(null_); }
+
+  static AdminApiOptions Options() {
+    AdminApiOptions o;
+    o.operator_tenant = kOperatorTenant;
+    return o;
+  }
+
+  testing::FakeClock clock_;
+  testing::FakeRandom random_;
+  testing::FakeApiKeyStore keys_;
+  FILE* null_;
+  Logger logger_;
+  testing::FakeSendLimiter limiter_;
+  LimitsTable limits_;
+  AdminApi api_;
+
+  const Principal acme_ = Caller("acme", "ACMEADMIN0000000", {v1::ApiKey::ADMIN});
+  const Principal globex_ = Caller("globex", "GLOBEXADMIN00000", {v1::ApiKey::ADMIN});
+  const Principal operator_ = Caller(kOperatorTenant, "OPERATOR00000000", {v1::ApiKey::ADMIN});
+};
+
+// ---- CreateApiKey ----
+
+TEST_F(AdminApiTest, CreatesAKeyForTheCallersTenant) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("CI deploys", {v1::ApiKey::READ,
+                                                                 v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  const v1::ApiKey& key = r->api_key();
+  absl::StatusOr<std::string> id = ParseApiKeyName(key.name());
+  ASSERT_TRUE(id.ok()) << key.name();
+  EXPECT_EQ(key.tenant(), "acme");
+  EXPECT_EQ(key.display_name(), "CI deploys");
+  EXPECT_THAT(key.scopes(), ElementsAre(v1::ApiKey::SEND, v1::ApiKey::READ));
+  EXPECT_EQ(key.prefix(), "kirim_" + *id);
+  EXPECT_EQ(FromProtoTime(key.create_time()), clock_.Now());
+  EXPECT_FALSE(key.has_revoke_time());
+
+  // The secret is a key string for that id, and the store accepts it.
+  EXPECT_EQ(r->secret().size(), kApiKeyLength);
+  ASSERT_TRUE(ApiKeyIdOf(r->secret()).ok());
+  EXPECT_EQ(*ApiKeyIdOf(r->secret()), *id);
+  absl::StatusOr<ApiKeyRecord> verified = keys_.Verify(r->secret());
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->tenant, "acme");
+  EXPECT_EQ(verified->key_id, *id);
+  EXPECT_THAT(verified->scopes, ElementsAre(v1::ApiKey::SEND, v1::ApiKey::READ));
+  // The ApiKey part of the response never holds the secret itself.
+  ExpectNoSecret(key, r->secret());
+}
+
+TEST_F(AdminApiTest, NamingTheOwnTenantIsTheSameAsLeavingItOut) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}, "acme"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->api_key().tenant(), "acme");
+  EXPECT_EQ(keys_.Verify(r->secret())->tenant, "acme");
+}
+
+TEST_F(AdminApiTest, EachKeyGetsItsOwnIdAndSecret) {
+  auto a = api_.CreateApiKey(acme_, CreateRequest("a", {v1::ApiKey::SEND}));
+  auto b = api_.CreateApiKey(acme_, CreateRequest("b", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->api_key().name(), b->api_key().name());
+  EXPECT_NE(a->secret(), b->secret());
+}
+
+TEST_F(AdminApiTest, DuplicateScopesAreMerged) {
+  auto r = api_.CreateApiKey(
+      acme_, CreateRequest("x", {v1::ApiKey::DOMAINS, v1::ApiKey::SEND, v1::ApiKey::DOMAINS}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->api_key().scopes(), ElementsAre(v1::ApiKey::SEND, v1::ApiKey::DOMAINS));
+}
+
+TEST_F(AdminApiTest, AnotherTenantIsRefusedForANonOperator) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::ADMIN}, "globex"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(r.status().message(), "only an operator key may create keys for another tenant");
+  EXPECT_THAT(*keys_.List("globex"), IsEmpty());
+  EXPECT_THAT(*keys_.List("acme"), IsEmpty());
+}
+
+TEST_F(AdminApiTest, TheOperatorTenantNameIsNotEnoughWhenTheCallerIsAnotherTenant) {
+  // Asking for the operator tenant from outside it is just "another tenant".
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::ADMIN}, kOperatorTenant));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(*keys_.List(kOperatorTenant), IsEmpty());
+}
+
+TEST_F(AdminApiTest, OperatorCreatesForAnotherTenant) {
+  auto r = api_.CreateApiKey(operator_, CreateRequest("globex CI", {v1::ApiKey::SEND}, "globex"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->api_key().tenant(), "globex");
+  absl::StatusOr<ApiKeyRecord> verified = keys_.Verify(r->secret());
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->tenant, "globex");
+  EXPECT_EQ(keys_.List("globex")->size(), 1u);
+  EXPECT_THAT(*keys_.List(kOperatorTenant), IsEmpty());
+}
+
+TEST_F(AdminApiTest, OperatorWithAMalformedTenantIsToldWhichField) {
+  auto r = api_.CreateApiKey(operator_, CreateRequest("x", {v1::ApiKey::SEND}, "no such/tenant"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("tenant"));
+  EXPECT_THAT(std::string(r.status().message()), ::testing::StartsWith("tenant: "));
+}
+
+TEST_F(AdminApiTest, NoScopes) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "scopes: at least one scope is required");
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("scopes"));
+}
+
+TEST_F(AdminApiTest, UnspecifiedScopeIsNamedByIndex) {
+  auto r = api_.CreateApiKey(
+      acme_, CreateRequest("x", {v1::ApiKey::SEND, v1::ApiKey::SCOPE_UNSPECIFIED}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "scopes[1]: unknown scope");
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("scopes[1]"));
+}
+
+TEST_F(AdminApiTest, UnknownScopeValueIsNamedByIndex) {
+  v1::CreateApiKeyRequest req = CreateRequest("x", {});
+  req.mutable_scopes()->Add(99);  // an enum value no release knows (proto3 keeps it)
+  req.add_scopes(v1::ApiKey::READ);
+  auto r = api_.CreateApiKey(acme_, req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "scopes[0]: unknown scope");
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("scopes[0]"));
+}
+
+TEST_F(AdminApiTest, EveryBadScopeIsReportedAtOnce) {
+  v1::CreateApiKeyRequest req = CreateRequest("x", {v1::ApiKey::SCOPE_UNSPECIFIED, v1::ApiKey::SEND});
+  req.mutable_scopes()->Add(-1);
+  auto r = api_.CreateApiKey(acme_, req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "scopes[0]: unknown scope (and 1 more)");
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("scopes[0]", "scopes[2]"));
+}
+
+TEST_F(AdminApiTest, DisplayNameTooLong) {
+  auto ok = api_.CreateApiKey(acme_, CreateRequest(std::string(256, 'n'), {v1::ApiKey::SEND}));
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  auto r = api_.CreateApiKey(acme_, CreateRequest(std::string(257, 'n'), {v1::ApiKey::SEND}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "display_name: display name longer than 256 bytes");
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("display_name"));
+  EXPECT_EQ(keys_.List("acme")->size(), 1u);
+}
+
+TEST_F(AdminApiTest, DisplayNameWithControlCharacters) {
+  for (const std::string& name :
+       {std::string("CI\ndeploys"), std::string("CI\r\n"), std::string("tab\there"),
+        std::string("del\x7f"), std::string("nul\0x", 5), std::string("\x1b[31mred")}) {
+    auto r = api_.CreateApiKey(acme_, CreateRequest(name, {v1::ApiKey::SEND}));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(BadFields(r.status()), ElementsAre("display_name")) << name;
+  }
+  EXPECT_THAT(*keys_.List("acme"), IsEmpty());
+}
+
+TEST_F(AdminApiTest, InvalidUtf8AndC1ControlsAreBlamedOnTheDisplayName) {
+  for (const std::string& name : {std::string("bad\xff"), std::string("next\xc2\x85line"),
+                                  std::string("csi\xc2\x9b31m")}) {
+    auto r = api_.CreateApiKey(acme_, CreateRequest(name, {v1::ApiKey::SEND}));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(BadFields(r.status()), ElementsAre("display_name")) << name;
+  }
+  EXPECT_THAT(*keys_.List("acme"), IsEmpty());
+}
+
+TEST_F(AdminApiTest, Utf8DisplayNameIsFine) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("Déploiement — été", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->api_key().display_name(), "Déploiement — été");
+}
+
+TEST_F(AdminApiTest, DisplayNameAndScopesAreReportedTogether) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("bad\nname", {}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(r.status()), ElementsAre("display_name", "scopes"));
+}
+
+TEST_F(AdminApiTest, CreateWithTheStoreDownIsUnavailable) {
+  keys_.set_unavailable(true);
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(AdminApiLogTest, LogsTheKeyIdButNeverTheSecret) {
+  testing::FakeClock clock;
+  testing::FakeRandom random;
+  testing::FakeApiKeyStore keys(clock, random);
+  testing::FakeSendLimiter limiter(clock);
+  LimitsTable limits;
+  char* buffer = nullptr;
+  size_t size = 0;
+  FILE* log = open_memstream(&buffer, &size);
+  ASSERT_NE(log, nullptr);
+  std::string secret;
+  std::string key_id;
+  {
+    Logger logger(clock, LogLevel::kDebug, log);
+    AdminApiOptions options;
+    options.operator_tenant = kOperatorTenant;
+    AdminApi api(keys, limiter, limits, clock, logger, options);
+    const Principal caller = Caller("acme", "CALLERKEY0000000", {v1::ApiKey::ADMIN});
+    auto r = api.CreateApiKey(caller, CreateRequest("CI", {v1::ApiKey::SEND, v1::ApiKey::READ}));
+    ASSERT_TRUE(r.ok()) << r.status();
+    secret = r->secret();
+    key_id = *ParseApiKeyName(r->api_key().name());
+    ASSERT_TRUE(api.ListApiKeys(caller, {}).ok());
+    ASSERT_TRUE(api.RevokeApiKey(caller, RevokeRequest(r->api_key().name())).ok());
+  }
+  std::fclose(log);
+  const std::string text(buffer, size);
+  std::free(buffer);
+
+  EXPECT_THAT(text, HasSubstr("\"event\":\"api_key_created\""));
+  EXPECT_THAT(text, HasSubstr("\"event\":\"api_key_revoked\""));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("\"key_id\":\"", key_id, "\"")));
+  EXPECT_THAT(text, HasSubstr("\"by_key_id\":\"CALLERKEY0000000\""));
+  EXPECT_THAT(text, HasSubstr("\"tenant\":\"acme\""));
+  EXPECT_THAT(text, Not(HasSubstr(secret)));
+  EXPECT_THAT(text, Not(HasSubstr(secret.substr(kApiKeyPrefix.size() + kApiKeyIdLength + 1))));
+  // Not even a sizeable piece of it.
+  EXPECT_THAT(text, Not(HasSubstr(secret.substr(kApiKeyPrefix.size() + kApiKeyIdLength + 1, 12))));
+}
+
+// ---- ListApiKeys ----
+
+TEST_F(AdminApiTest, ListsOnlyTheCallersKeysNewestFirst) {
+  auto first = api_.CreateApiKey(acme_, CreateRequest("first", {v1::ApiKey::SEND}));
+  clock_.Advance(absl::Seconds(1));
+  auto theirs = api_.CreateApiKey(globex_, CreateRequest("theirs", {v1::ApiKey::SEND}));
+  clock_.Advance(absl::Seconds(1));
+  auto second = api_.CreateApiKey(acme_, CreateRequest("second", {v1::ApiKey::READ}));
+  ASSERT_TRUE(first.ok() && theirs.ok() && second.ok());
+
+  auto list = api_.ListApiKeys(acme_, {});
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->api_keys_size(), 2);
+  EXPECT_EQ(list->api_keys(0).name(), second->api_key().name());
+  EXPECT_EQ(list->api_keys(1).name(), first->api_key().name());
+  for (const v1::ApiKey& k : list->api_keys()) EXPECT_EQ(k.tenant(), "acme");
+  EXPECT_EQ(list->api_keys(0).display_name(), "second");
+  EXPECT_THAT(list->api_keys(0).scopes(), ElementsAre(v1::ApiKey::READ));
+  EXPECT_EQ(list->api_keys(0).prefix(), second->api_key().prefix());
+  EXPECT_EQ(FromProtoTime(list->api_keys(1).create_time()),
+            FromProtoTime(first->api_key().create_time()));
+
+  auto other = api_.ListApiKeys(globex_, {});
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other->api_keys_size(), 1);
+  EXPECT_EQ(other->api_keys(0).name(), theirs->api_key().name());
+}
+
+TEST_F(AdminApiTest, ListNeverContainsASecret) {
+  std::vector<std::string> secrets;
+  for (const char* name : {"a", "b", "c"}) {
+    auto r = api_.CreateApiKey(acme_, CreateRequest(name, {v1::ApiKey::SEND, v1::ApiKey::ADMIN}));
+    ASSERT_TRUE(r.ok()) << r.status();
+    secrets.push_back(r->secret());
+    clock_.Advance(absl::Seconds(1));
+  }
+  ASSERT_TRUE(api_.RevokeApiKey(acme_, RevokeRequest(
+                                           absl::StrCat("apiKeys/", *ApiKeyIdOf(secrets[1]))))
+                  .ok());
+  auto list = api_.ListApiKeys(acme_, {});
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->api_keys_size(), 3);
+  for (const std::string& secret : secrets) {
+    ExpectNoSecret(*list, secret);
+    for (const v1::ApiKey& k : list->api_keys()) {
+      ExpectNoSecret(k, secret);
+      EXPECT_EQ(k.prefix().size(), kApiKeyPrefix.size() + kApiKeyIdLength);
+    }
+  }
+}
+
+TEST_F(AdminApiTest, ListShowsRevokedKeysWithTheirRevokeTime) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok());
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(api_.RevokeApiKey(acme_, RevokeRequest(r->api_key().name())).ok());
+  auto list = api_.ListApiKeys(acme_, {});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->api_keys_size(), 1);
+  ASSERT_TRUE(list->api_keys(0).has_revoke_time());
+  EXPECT_EQ(FromProtoTime(list->api_keys(0).revoke_time()), clock_.Now());
+}
+
+TEST_F(AdminApiTest, ListOfATenantWithoutKeysIsEmpty) {
+  auto list = api_.ListApiKeys(acme_, {});
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->api_keys_size(), 0);
+  EXPECT_EQ(list->next_page_token(), "");
+}
+
+TEST_F(AdminApiTest, ListWithTheStoreDownIsUnavailable) {
+  keys_.set_unavailable(true);
+  EXPECT_EQ(api_.ListApiKeys(acme_, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// ---- RevokeApiKey ----
+
+TEST_F(AdminApiTest, RevokesByName) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(keys_.Verify(r->secret()).ok());
+  clock_.Advance(absl::Seconds(42));
+
+  auto revoked = api_.RevokeApiKey(acme_, RevokeRequest(r->api_key().name()));
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->name(), r->api_key().name());
+  EXPECT_EQ(revoked->tenant(), "acme");
+  ASSERT_TRUE(revoked->has_revoke_time());
+  EXPECT_EQ(FromProtoTime(revoked->revoke_time()), clock_.Now());
+  ExpectNoSecret(*revoked, r->secret());
+
+  absl::StatusOr<ApiKeyRecord> v = keys_.Verify(r->secret());
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AdminApiTest, RevokingTwiceKeepsTheFirstRevokeTime) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok());
+  auto once = api_.RevokeApiKey(acme_, RevokeRequest(r->api_key().name()));
+  clock_.Advance(absl::Hours(1));
+  auto twice = api_.RevokeApiKey(acme_, RevokeRequest(r->api_key().name()));
+  ASSERT_TRUE(once.ok() && twice.ok());
+  EXPECT_EQ(FromProtoTime(twice->revoke_time()), FromProtoTime(once->revoke_time()));
+}
+
+TEST_F(AdminApiTest, RevokeLeavesOtherKeysAlone) {
+  auto a = api_.CreateApiKey(acme_, CreateRequest("a", {v1::ApiKey::SEND}));
+  auto b = api_.CreateApiKey(acme_, CreateRequest("b", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(api_.RevokeApiKey(acme_, RevokeRequest(a->api_key().name())).ok());
+  EXPECT_FALSE(keys_.Verify(a->secret()).ok());
+  EXPECT_TRUE(keys_.Verify(b->secret()).ok());
+}
+
+TEST_F(AdminApiTest, RevokeWithAMalformedName) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok());
+  const std::string id = *ParseApiKeyName(r->api_key().name());
+  for (const std::string& name : std::vector<std::string>{
+           "", id, "apiKeys/", "apiKeys/SHORT", "apikeys/" + id, "APIKEYS/" + id,
+        "apiKeys/" + id + "/x", "apiKeys//" + id, "/apiKeys/" + id, "apiKeys/" + id + " ",
+        r->secret(), "messages/" + id}) {
+    auto revoked = api_.RevokeApiKey(acme_, RevokeRequest(name));
+    EXPECT_EQ(revoked.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_EQ(revoked.status().message(),
+              "name: not an API key name: expected \"apiKeys/{key_id}\" with a 16-character key "
+              "id")
+        << name;
+    EXPECT_THAT(BadFields(revoked.status()), ElementsAre("name")) << name;
+  }
+  EXPECT_TRUE(keys_.Verify(r->secret()).ok());
+}
+
+TEST_F(AdminApiTest, AnotherTenantsKeyIsNotFound) {
+  auto theirs = api_.CreateApiKey(globex_, CreateRequest("x", {v1::ApiKey::ADMIN}));
+  ASSERT_TRUE(theirs.ok());
+  auto r = api_.RevokeApiKey(acme_, RevokeRequest(theirs->api_key().name()));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(), "API key not found: " + theirs->api_key().name());
+  EXPECT_TRUE(keys_.Verify(theirs->secret()).ok());
+}
+
+TEST_F(AdminApiTest, AnotherTenantsKeyLooksLikeAMissingKey) {
+  auto theirs = api_.CreateApiKey(globex_, CreateRequest("x", {v1::ApiKey::ADMIN}));
+  ASSERT_TRUE(theirs.ok());
+  const std::string missing = "apiKeys/0000000000000000";
+  auto a = api_.RevokeApiKey(acme_, RevokeRequest(theirs->api_key().name()));
+  auto b = api_.RevokeApiKey(acme_, RevokeRequest(missing));
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(b.status().message(), "API key not found: " + missing);
+  EXPECT_EQ(a.status().code(), b.status().code());
+}
+
+TEST_F(AdminApiTest, OperatorCannotRevokeAnotherTenantsKey) {
+  // Only creation crosses tenants (admin_api.h); revocation stays within the caller's tenant.
+  auto theirs = api_.CreateApiKey(operator_, CreateRequest("x", {v1::ApiKey::SEND}, "globex"));
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  auto r = api_.RevokeApiKey(operator_, RevokeRequest(theirs->api_key().name()));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(keys_.Verify(theirs->secret()).ok());
+}
+
+TEST_F(AdminApiTest, RevokeWithTheStoreDownIsUnavailable) {
+  auto r = api_.CreateApiKey(acme_, CreateRequest("x", {v1::ApiKey::SEND}));
+  ASSERT_TRUE(r.ok());
+  keys_.set_unavailable(true);
+  EXPECT_EQ(api_.RevokeApiKey(acme_, RevokeRequest(r->api_key().name())).status().code(),
+            absl::StatusCode::kUnavailable);
+  keys_.set_unavailable(false);
+  EXPECT_TRUE(keys_.Verify(r->secret()).ok());
+}
+
+// ---- GetQuota ----
+
+class GetQuotaTest : public AdminApiTest {
+ protected:
+  GetQuotaTest() {
+    acme_limits_.rate_per_second = 10;
+    acme_limits_.burst = 20;
+    acme_limits_.daily_quota = 1000;
+    limits_.Set("acme", acme_limits_);
+    default_limits_.rate_per_second = 1.5;
+    default_limits_.burst = 5;
+    default_limits_.daily_quota = 50;
+    limits_.SetDefault(default_limits_);
+  }
+
+  TenantLimits acme_limits_;
+  TenantLimits default_limits_;
+};
+
+TEST_F(GetQuotaTest, ReportsTheTenantsConfiguredLimits) {
+  auto q = api_.GetQuota(acme_, {});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->rate_per_second(), 10);
+  EXPECT_EQ(q->burst(), 20);
+  EXPECT_EQ(q->daily_limit(), 1000);
+  EXPECT_EQ(q->daily_remaining(), 1000);
+}
+
+TEST_F(GetQuotaTest, TenantWithoutItsOwnLimitsGetsTheDefault) {
+  auto q = api_.GetQuota(globex_, {});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->rate_per_second(), 1.5);
+  EXPECT_EQ(q->burst(), 5);
+  EXPECT_EQ(q->daily_limit(), 50);
+  EXPECT_EQ(q->daily_remaining(), 50);
+}
+
+TEST_F(GetQuotaTest, DailyRemainingCountsTodaysRecipients) {
+  ASSERT_TRUE(limiter_.Acquire("acme", acme_limits_, 3)->allowed);
+  ASSERT_TRUE(limiter_.Acquire("acme", acme_limits_, 4)->allowed);
+  ASSERT_TRUE(limiter_.Acquire("globex", default_limits_, 4)->allowed);
+  auto q = api_.GetQuota(acme_, {});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->daily_remaining(), 1000 - 7);
+  // Asking does not spend.
+  EXPECT_EQ(api_.GetQuota(acme_, {})->daily_remaining(), 1000 - 7);
+  EXPECT_EQ(api_.GetQuota(globex_, {})->daily_remaining(), 50 - 4);
+}
+
+TEST_F(GetQuotaTest, DailyRemainingReachesZeroWhenTheQuotaIsSpent) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(limiter_.Acquire("globex", default_limits_, 5)->allowed) << i;
+    clock_.Advance(absl::Seconds(10));  // let the bucket refill
+  }
+  EXPECT_FALSE(limiter_.Acquire("globex", default_limits_, 1)->allowed);
+  EXPECT_EQ(api_.GetQuota(globex_, {})->daily_remaining(), 0);
+}
+
+TEST_F(GetQuotaTest, ResetTimeIsTheNextUtcMidnight) {
+  // The FakeClock starts at 2026-01-02T03:04:05Z.
+  ASSERT_EQ(clock_.Now(), absl::FromCivil(absl::CivilSecond(2026, 1, 2, 3, 4, 5),
+                                          absl::UTCTimeZone()));
+  auto q = api_.GetQuota(acme_, {});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->daily_reset_time().seconds(), 1767398400);  // 2026-01-03T00:00:00Z
+  EXPECT_EQ(q->daily_reset_time().nanos(), 0);
+}
+
+TEST_F(GetQuotaTest, ResetTimeAroundMidnight) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 1, 2, 23, 59, 59), utc) +
+             absl::Milliseconds(999));
+  EXPECT_EQ(FromProtoTime(api_.GetQuota(acme_, {})->daily_reset_time()),
+            absl::FromCivil(absl::CivilDay(2026, 1, 3), utc));
+  clock_.Set(absl::FromCivil(absl::CivilDay(2026, 1, 3), utc));
+  EXPECT_EQ(FromProtoTime(api_.GetQuota(acme_, {})->daily_reset_time()),
+            absl::FromCivil(absl::CivilDay(2026, 1, 4), utc));
+  // Across a month and a year end.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 31, 12, 0, 0), utc));
+  EXPECT_EQ(FromProtoTime(api_.GetQuota(acme_, {})->daily_reset_time()),
+            absl::FromCivil(absl::CivilDay(2027, 1, 1), utc));
+}
+
+TEST_F(GetQuotaTest, AtTheResetTimeTheDailyQuotaIsWholeAgain) {
+  ASSERT_TRUE(limiter_.Acquire("acme", acme_limits_, 20)->allowed);
+  auto before = api_.GetQuota(acme_, {});
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->daily_remaining(), 980);
+  clock_.Set(FromProtoTime(before->daily_reset_time()));
+  auto after = api_.GetQuota(acme_, {});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->daily_remaining(), 1000);
+  EXPECT_EQ(FromProtoTime(after->daily_reset_time()),
+            FromProtoTime(before->daily_reset_time()) + absl::Hours(24));
+}
+
+TEST_F(AdminApiTest, QuotaWithoutLimitsIsUnlimited) {
+  // The default LimitsTable limits nothing.
+  auto q = api_.GetQuota(acme_, {});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->rate_per_second(), 0);
+  EXPECT_EQ(q->burst(), 0);
+  EXPECT_EQ(q->daily_limit(), 0);
+  EXPECT_EQ(q->daily_remaining(), -1);  // LimitDecision: -1 = no daily quota
+}
+
+TEST_F(GetQuotaTest, LimiterDownIsUnavailable) {
+  limiter_.set_unavailable(true);
+  EXPECT_EQ(api_.GetQuota(acme_, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace kirim
