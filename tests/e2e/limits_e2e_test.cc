@@ -99,10 +99,7 @@ class LimitsE2eTest : public ::testing::Test {
 
   // Messages stored for acme in Redis.
   int64_t StoredMessages() {
-    redis::RedisOptions o;
-    o.port = redis_.port();
-    redis::HiredisClient client(o);
-    auto keys = client.Command({"KEYS", "kirim:{s*}:t:acme:m:*"});
+    auto keys = redis_.Client()->Command({"KEYS", "kirim:{s*}:t:acme:m:*"});
     return keys.ok() ? static_cast<int64_t>(keys->elements.size()) : -1;
   }
 

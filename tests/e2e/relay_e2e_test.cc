@@ -27,9 +27,7 @@ class RelayE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(redis_.Start().ok());
-    redis::RedisOptions o;
-    o.port = redis_.port();
-    redis_client_ = std::make_unique<redis::HiredisClient>(o);
+    redis_client_ = redis_.Client();
   }
 
   // A kirimd delivering to the peer. `extra` is appended inside `delivery { }`.

@@ -27,9 +27,7 @@ class SandboxE2eTest : public ::testing::Test {
         "delivery { mode: SANDBOX sandbox_dir: \"", sandbox_, "\" poll_interval_ms: 200 }\n"));
     ASSERT_TRUE(s.ok()) << s;
     stub_ = kirimd_.MailStub();
-    redis::RedisOptions o;
-    o.port = redis_.port();
-    redis_client_ = std::make_unique<redis::HiredisClient>(o);
+    redis_client_ = redis_.Client();
   }
 
   v1::SendEmailRequest Request() {

@@ -28,4 +28,10 @@ absl::Status RedisServer::StartOnce() {
 
 void RedisServer::Stop() { process_.Stop(); }
 
+std::unique_ptr<redis::HiredisClient> RedisServer::Client() const {
+  redis::RedisOptions o;
+  o.port = port_;
+  return std::make_unique<redis::HiredisClient>(o);
+}
+
 }  // namespace kirim::testing

@@ -3,12 +3,15 @@
 //
 //   RedisServer redis;
 //   ASSERT_TRUE(redis.Start().ok());
-//   HiredisClient client({.host = "127.0.0.1", .port = redis.port()});
+//   std::unique_ptr<redis::HiredisClient> client = redis.Client();
 #ifndef KIRIM_TESTS_HARNESS_REDIS_SERVER_H_
 #define KIRIM_TESTS_HARNESS_REDIS_SERVER_H_
 
 #include <string>
 
+#include <memory>
+
+#include "server/redis/redis_client.h"
 #include "tests/harness/subprocess.h"
 
 namespace kirim::testing {
@@ -21,6 +24,8 @@ class RedisServer {
   absl::Status Start();
   void Stop();
   int port() const { return port_; }
+  // A client of this server (it reconnects by itself across Stop/Start).
+  std::unique_ptr<redis::HiredisClient> Client() const;
   const std::string& dir() const { return dir_; }
 
  private:

@@ -38,9 +38,7 @@ class RedisSendLimiterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.Start().ok());
-    redis::RedisOptions o;
-    o.port = server_.port();
-    client_ = std::make_unique<redis::HiredisClient>(o);
+    client_ = server_.Client();
     limiter_ = std::make_unique<RedisSendLimiter>(*client_, clock_);
   }
 

@@ -22,9 +22,7 @@ class RedisMessageQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.Start().ok());
-    redis::RedisOptions o;
-    o.port = server_.port();
-    client_ = std::make_unique<redis::HiredisClient>(o);
+    client_ = server_.Client();
     Reset(absl::Minutes(15));
   }
   void Reset(absl::Duration lease_timeout) {
