@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -184,7 +186,16 @@ void ApplyDefaults(Config* c) {
   Default<std::string>(d->mutable_sandbox_dir(), "./var/sandbox");
   if (d->concurrency() == 0) d->set_concurrency(4);
   if (d->lease_timeout_ms() == 0) d->set_lease_timeout_ms(15 * 60 * 1000);
-  if (d->retry_delay_ms() == 0) d->set_retry_delay_ms(60 * 1000);
+  auto* retry = d->mutable_retry();
+  if (retry->first_retry_ms() == 0) {
+    retry->set_first_retry_ms(d->retry_delay_ms() > 0 ? d->retry_delay_ms() : 5 * 60 * 1000);
+  }
+  if (retry->factor() == 0) retry->set_factor(2);
+  if (retry->max_delay_ms() == 0) retry->set_max_delay_ms(std::max<int64_t>(3600 * 1000, retry->first_retry_ms()));
+  if (retry->max_age_ms() == 0) retry->set_max_age_ms(int64_t{5} * 24 * 3600 * 1000);
+  if (retry->jitter() == 0) retry->set_jitter(0.2);
+  if (retry->jitter() < 0) retry->set_jitter(0);
+  if (retry->delay_warning_ms() == 0) retry->set_delay_warning_ms(4 * 3600 * 1000);
   if (d->poll_interval_ms() == 0) d->set_poll_interval_ms(1000);
   Default<std::string>(d->mutable_worker_name(), absl::StrCat(c->hostname(), "-", getpid()));
   auto* relay = d->mutable_relay();
@@ -274,6 +285,15 @@ absl::Status ValidateConfig(const Config& c) {
     // same message while the first is still talking: duplicates.
     return bad("delivery.lease_timeout_ms",
                absl::StrCat("too short for the configured SMTP timeouts (sum ", longest, " ms)"));
+  }
+  const auto& retry = d.retry();
+  if (retry.factor() < 1) return bad("delivery.retry.factor", "must be at least 1");
+  if (retry.jitter() > 1) return bad("delivery.retry.jitter", "must be at most 1");
+  if (retry.max_delay_ms() < retry.first_retry_ms()) {
+    return bad("delivery.retry.max_delay_ms", "must be at least first_retry_ms");
+  }
+  if (retry.max_age_ms() < retry.first_retry_ms()) {
+    return bad("delivery.retry.max_age_ms", "must be at least first_retry_ms");
   }
   if (c.limits().max_recipients() < 1) return bad("limits.max_recipients", "must be positive");
   auto check_limits = [&](const config::v1::TenantLimits& t, const std::string& field) -> absl::Status {

@@ -43,7 +43,8 @@ Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Ra
       clock_(clock),
       random_(random),
       logger_(logger),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      retry_(options_.retry) {}
 
 absl::StatusOr<int> Worker::RunOnce() {
   KIRIM_RETURN_IF_ERROR(queue_.PromoteDue(clock_.Now(), 100).status());
@@ -104,15 +105,33 @@ absl::Status Worker::Process(const Lease& lease) {
   *m.mutable_update_time() = ToProtoTime(end);
   m.set_state(StateFromRecipients(m));
 
+  std::optional<absl::Time> retry_at;
+  if (m.state() == v1::DEFERRED) {
+    const absl::Time accepted = FromProtoTime(m.create_time());
+    retry_at = retry_.NextAttempt(m.attempts_size(), accepted, end, random_);
+    if (!retry_at.has_value()) {
+      // Out of time: what is still deferred expires, keeping the last reply as the reason.
+      for (auto& r : *m.mutable_recipients()) {
+        if (r.state() == v1::RECIPIENT_DEFERRED) {
+          r.set_state(v1::RECIPIENT_EXPIRED);
+          *r.mutable_update_time() = ToProtoTime(end);
+        }
+      }
+      m.set_state(StateFromRecipients(m));
+    } else if (retry_.DelayWarningDue(accepted, end, record.delay_warned())) {
+      record.set_delay_warned(true);
+      logger_.Info("worker", "delayed", {{"tenant", lease.tenant}, {"message_id", lease.id}});
+    }
+  }
+
   const std::string state_name = v1::MessageState_Name(m.state());
   const std::string reply = attempt->reply().code() ? absl::StrCat(attempt->reply().code(), " ",
                                                                    attempt->reply().enhanced_code(), " ",
                                                                    attempt->reply().text())
                                                     : attempt->error();
   if (m.state() == v1::DEFERRED) {
-    const absl::Time retry_at = end + options_.retry_delay;
-    *m.mutable_next_attempt_time() = ToProtoTime(retry_at);
-    KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, retry_at));
+    *m.mutable_next_attempt_time() = ToProtoTime(*retry_at);
+    KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, *retry_at));
   } else {
     m.clear_next_attempt_time();
     KIRIM_RETURN_IF_ERROR(queue_.Complete(lease, record));

@@ -5,8 +5,11 @@
 // recorded, so a worker crash at any point leaves the message to be reclaimed, never lost.
 //
 // Outcome per recipient (smtp::Classify decides): 2xx delivered, 5xx bounced, 4xx / timeout /
-// connection failure deferred. Message state: all delivered → DELIVERED; any deferred →
-// DEFERRED; otherwise all bounced → FAILED, a mix → PARTIALLY_DELIVERED.
+// connection failure deferred. Deferred recipients are retried per the RetryPolicy
+// (exponential backoff with jitter); once the message is older than its max age, the recipients
+// still deferred expire with their last reply kept. A message still waiting after
+// delay_warning gets one "delayed" event. Message state: all delivered → DELIVERED; any
+// deferred → DEFERRED; otherwise none delivered → FAILED, a mix → PARTIALLY_DELIVERED.
 //
 //   Worker worker(queue, deliverer, clock, random, logger, {.name = "host-1-0"});
 //   while (!stopping) worker.RunOnce();
@@ -21,6 +24,7 @@
 #include "server/common/logger.h"
 #include "server/common/random.h"
 #include "server/delivery/deliverer.h"
+#include "server/delivery/retry_policy.h"
 #include "server/queue/message_queue.h"
 
 namespace kirim {
@@ -28,8 +32,8 @@ namespace kirim {
 struct WorkerOptions {
   // Consumer name in Redis and in attempt history; unique per worker thread.
   std::string name = "worker";
-  // Delay before a transiently failed message is tried again.
-  absl::Duration retry_delay = absl::Minutes(1);
+  // When transiently failed messages are tried again, and when they expire.
+  RetryPolicyOptions retry;
   // How long RunOnce waits for work when the queue is empty.
   absl::Duration poll_block = absl::Seconds(1);
 };
@@ -54,6 +58,7 @@ class Worker {
   Random& random_;
   Logger& logger_;
   const WorkerOptions options_;
+  const RetryPolicy retry_;
 };
 
 }  // namespace kirim

@@ -244,7 +244,13 @@ void App::HealthLoop() {
 void App::WorkerLoop(int index) {
   WorkerOptions wo;
   wo.name = absl::StrCat(config_.delivery().worker_name(), "-", index);
-  wo.retry_delay = Ms(config_.delivery().retry_delay_ms());
+  const auto& retry = config_.delivery().retry();
+  wo.retry.first_retry = Ms(retry.first_retry_ms());
+  wo.retry.factor = retry.factor();
+  wo.retry.max_delay = Ms(retry.max_delay_ms());
+  wo.retry.max_age = Ms(retry.max_age_ms());
+  wo.retry.jitter = retry.jitter();
+  wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
   Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo);
   absl::Duration backoff = absl::Milliseconds(100);

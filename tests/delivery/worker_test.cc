@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "server/api/mail_api.h"
+#include "server/common/proto_time.h"
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
 #include "tests/delivery/fake_deliverer.h"
@@ -24,7 +25,14 @@ class WorkerTest : public ::testing::Test {
         limiter_(clock_),
         api_(queue_, limiter_, limits_, clock_, random_, logger_, MailApiOptions{}),
         worker_(queue_, deliverer_, clock_, random_, logger_,
-                WorkerOptions{.name = "w0", .retry_delay = absl::Minutes(5), .poll_block = absl::ZeroDuration()}) {}
+                WorkerOptions{.name = "w0",
+                              .retry = {.first_retry = absl::Minutes(5),
+                                        .factor = 2,
+                                        .max_delay = absl::Hours(1),
+                                        .max_age = absl::Hours(6),
+                                        .jitter = 0,
+                                        .delay_warning = absl::Hours(4)},
+                              .poll_block = absl::ZeroDuration()}) {}
   ~WorkerTest() override { std::fclose(null_); }
 
   std::string Send(std::vector<std::string> to) {
@@ -148,6 +156,67 @@ TEST_F(WorkerTest, ConnectionFailureIsDeferredWithTheLocalError) {
   v1::Message m = Get(id);
   EXPECT_EQ(m.state(), v1::DEFERRED);
   EXPECT_EQ(m.attempts(0).error(), "connect 127.0.0.1:1: Connection refused");
+}
+
+TEST_F(WorkerTest, RetriesBackOffExponentially) {
+  std::string id = Send({"ana@example.net"});
+  for (int i = 0; i < 4; ++i) deliverer_.Script("ana@example.net", "451 4.3.0 Later");
+  std::vector<absl::Duration> waits;
+  for (int i = 0; i < 4; ++i) {
+    const absl::Time before = clock_.Now();
+    EXPECT_EQ(Run(), 1);
+    v1::Message m = Get(id);
+    ASSERT_EQ(m.state(), v1::DEFERRED);
+    const absl::Time next = FromProtoTime(m.next_attempt_time());
+    waits.push_back(next - before);
+    clock_.Set(next);
+  }
+  EXPECT_EQ(waits, (std::vector<absl::Duration>{absl::Minutes(5), absl::Minutes(10),
+                                                  absl::Minutes(20), absl::Minutes(40)}));
+  EXPECT_EQ(Run(), 1);
+  EXPECT_EQ(Get(id).state(), v1::DELIVERED);
+}
+
+TEST_F(WorkerTest, AlwaysTransientExpiresAtMaxAgeWithTheLastReplyKept) {
+  std::string id = Send({"a@example.net", "b@example.net"});
+  for (int i = 0; i < 100; ++i) deliverer_.Script("b@example.net", "451 4.7.1 Greylisted, try later");
+  int attempts = 0;
+  while (true) {
+    ASSERT_EQ(Run(), 1);
+    ++attempts;
+    v1::Message m = Get(id);
+    if (m.state() != v1::DEFERRED) break;
+    ASSERT_LT(attempts, 50) << "never expired";
+    clock_.Set(FromProtoTime(m.next_attempt_time()));
+  }
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::PARTIALLY_DELIVERED);  // a was delivered on the first attempt
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_DELIVERED);
+  EXPECT_EQ(m.recipients(1).state(), v1::RECIPIENT_EXPIRED);
+  EXPECT_EQ(m.recipients(1).reply().code(), 451);
+  EXPECT_EQ(m.recipients(1).reply().text(), "Greylisted, try later");
+  // The last attempt was made at the deadline, not after it.
+  EXPECT_EQ(FromProtoTime(m.attempts(m.attempts_size() - 1).start_time()),
+            FromProtoTime(m.create_time()) + absl::Hours(6));
+  EXPECT_EQ(queue_.scheduled_count(), 0u);
+  EXPECT_EQ(Run(), 0);
+}
+
+TEST_F(WorkerTest, ADelayedWarningIsRecordedOnceAfterFourHours) {
+  std::string id = Send({"ana@example.net"});
+  for (int i = 0; i < 100; ++i) deliverer_.Script("ana@example.net", "451 4.3.0 Later");
+  bool warned_early = false;
+  StoredMessage rec;
+  while (true) {
+    ASSERT_EQ(Run(), 1);
+    rec = **queue_.Get("t1", id);
+    const absl::Duration age = clock_.Now() - FromProtoTime(rec.message().create_time());
+    if (age < absl::Hours(4) && rec.delay_warned()) warned_early = true;
+    if (rec.message().state() != v1::DEFERRED) break;
+    clock_.Set(FromProtoTime(rec.message().next_attempt_time()));
+  }
+  EXPECT_FALSE(warned_early);
+  EXPECT_TRUE(rec.delay_warned());
 }
 
 TEST_F(WorkerTest, QueueDownIsReportedNotSwallowed) {

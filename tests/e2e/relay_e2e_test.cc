@@ -36,7 +36,7 @@ class RelayE2eTest : public ::testing::Test {
     const std::string t = std::to_string(timeout_ms);
     return absl::StrCat(
         "redis { port: ", redis_.port(), " }\n",
-        "delivery {\n  mode: RELAY poll_interval_ms: 200 retry_delay_ms: 3600000\n",
+        "delivery {\n  mode: RELAY poll_interval_ms: 200 retry { first_retry_ms: 3600000 }\n",
         "  relay { host: \"127.0.0.1\" port: ", peer.port(), " tls: ", tls,
         " ca_file: \"", peer.ca_file(), "\" tls_server_name: \"mx.test\" username: \"kirim\" }\n",
         "  timeouts { connect_ms: ", t, " greeting_ms: ", t, " ehlo_ms: ", t, " starttls_ms: ", t,
