@@ -14,6 +14,7 @@ _LIBS = {
     "grpc++": (["grpc++", "grpc"], ["-lgrpc++_reflection"]),
     "openssl": (["openssl"], []),
     "hiredis": (["hiredis"], []),
+    "cares": (["libcares"], []),
     "gtest": (["gtest", "gmock"], ["-lpthread"]),
     "gtest_main": (["gtest_main", "gmock"], ["-lpthread"]),
 }

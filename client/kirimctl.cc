@@ -6,6 +6,9 @@
 //   kirimctl keys create --display_name ci --scopes send,read
 //   kirimctl keys list | keys revoke apiKeys/<id> | quota
 //
+//   kirimctl suppression add ana@example.net --reason unsubscribe --detail 'asked by phone'
+//   kirimctl suppression list | suppression remove ana@example.net
+//
 // The API key comes from $KIRIM_API_KEY or --api_key_file (never a flag value: it would show
 // in `ps`). TLS: --tls with --ca_file (and --cert_file/--key_file for mTLS).
 // Exit codes: 0 success; 1 the server refused (the gRPC code and details are printed);
@@ -38,6 +41,9 @@ ABSL_FLAG(std::string, server_name, "", "TLS: expected server name (default: fro
 ABSL_FLAG(std::string, display_name, "", "keys create: a name for the key");
 ABSL_FLAG(std::vector<std::string>, scopes, {}, "keys create: send,read,domains,admin");
 ABSL_FLAG(std::string, tenant, "", "keys create: the tenant (operator keys only)");
+ABSL_FLAG(std::string, reason, "manual",
+          "suppression add: manual, hard_bounce, unsubscribe or complaint");
+ABSL_FLAG(std::string, detail, "", "suppression add: a note on why");
 ABSL_FLAG(std::string, from, "", "send: the From mailbox");
 ABSL_FLAG(std::vector<std::string>, to, {}, "send: To mailboxes, comma-separated");
 ABSL_FLAG(std::vector<std::string>, cc, {}, "send: Cc mailboxes");
@@ -138,6 +144,16 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials() {
   return grpc::SslCredentials(o);
 }
 
+// "apiKeys/<id>" from "<id>" or "apiKeys/<id>" alike.
+std::string ResourceName(const std::string& collection, const std::string& arg) {
+  return arg.rfind(collection, 0) == 0 ? arg : collection + arg;
+}
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 int Keys(kirim::v1::AdminService::Stub& stub, const std::vector<char*>& args) {
   const std::string verb = args.size() > 2 ? args[2] : "";
   grpc::ClientContext ctx;
@@ -148,9 +164,7 @@ int Keys(kirim::v1::AdminService::Stub& stub, const std::vector<char*>& args) {
     req.set_tenant(absl::GetFlag(FLAGS_tenant));
     for (const std::string& name : absl::GetFlag(FLAGS_scopes)) {
       kirim::v1::ApiKey::Scope scope;
-      std::string upper = name;
-      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (!kirim::v1::ApiKey::Scope_Parse(upper, &scope)) {
+      if (!kirim::v1::ApiKey::Scope_Parse(Upper(name), &scope)) {
         std::cerr << "kirimctl: unknown scope " << name << " (send, read, domains, admin)\n";
         return kExitUsage;
       }
@@ -187,12 +201,80 @@ int Keys(kirim::v1::AdminService::Stub& stub, const std::vector<char*>& args) {
   }
   if (verb == "revoke" && args.size() == 4) {
     kirim::v1::RevokeApiKeyRequest req;
-    std::string name = args[3];
-    req.set_name(name.rfind("apiKeys/", 0) == 0 ? name : "apiKeys/" + name);
+    req.set_name(ResourceName("apiKeys/", args[3]));
     kirim::v1::ApiKey resp;
     grpc::Status status = stub.RevokeApiKey(&ctx, req, &resp);
     if (!status.ok()) return Report(status);
     std::cout << "revoked " << resp.name() << "\n";
+    return 0;
+  }
+  std::cerr << absl::ProgramUsageMessage() << "\n";
+  return kExitUsage;
+}
+
+// suppression list | add <address> [--reason R] [--detail D] | remove <address>
+int Suppression(kirim::v1::AdminService::Stub& stub, const std::vector<char*>& args) {
+  const std::string verb = args.size() > 2 ? args[2] : "";
+  if (verb == "list" && args.size() == 3) {
+    // Every page, so the output is the whole list.
+    kirim::v1::ListSuppressionsResponse all;
+    kirim::v1::ListSuppressionsRequest req;
+    do {
+      grpc::ClientContext ctx;
+      Prepare(&ctx);
+      kirim::v1::ListSuppressionsResponse page;
+      grpc::Status status = stub.ListSuppressions(&ctx, req, &page);
+      if (!status.ok()) return Report(status);
+      all.mutable_suppressions()->MergeFrom(page.suppressions());
+      req.set_page_token(page.next_page_token());
+    } while (!req.page_token().empty());
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(all);
+      return 0;
+    }
+    for (const auto& s : all.suppressions()) {
+      std::cout << s.address() << "  " << kirim::v1::Suppression::Reason_Name(s.reason()) << "  "
+                << absl::FormatTime(absl::RFC3339_sec,
+                                    absl::FromUnixSeconds(s.create_time().seconds()),
+                                    absl::UTCTimeZone())
+                << (s.detail().empty() ? "" : "  ") << s.detail() << "\n";
+    }
+    return 0;
+  }
+  if (verb == "add" && args.size() == 4) {
+    kirim::v1::AddSuppressionRequest req;
+    req.set_address(args[3]);
+    kirim::v1::Suppression::Reason reason;
+    if (!kirim::v1::Suppression::Reason_Parse(Upper(absl::GetFlag(FLAGS_reason)), &reason) ||
+        reason == kirim::v1::Suppression::REASON_UNSPECIFIED) {
+      std::cerr << "kirimctl: unknown reason " << absl::GetFlag(FLAGS_reason)
+                << " (manual, hard_bounce, unsubscribe, complaint)\n";
+      return kExitUsage;
+    }
+    req.set_reason(reason);
+    req.set_detail(absl::GetFlag(FLAGS_detail));
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    kirim::v1::Suppression resp;
+    grpc::Status status = stub.AddSuppression(&ctx, req, &resp);
+    if (!status.ok()) return Report(status);
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(resp);
+    } else {
+      std::cout << "suppressed " << resp.address() << " ("
+                << kirim::v1::Suppression::Reason_Name(resp.reason()) << ")\n";
+    }
+    return 0;
+  }
+  if (verb == "remove" && args.size() == 4) {
+    kirim::v1::RemoveSuppressionRequest req;
+    req.set_name(ResourceName("suppressions/", args[3]));
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    kirim::v1::RemoveSuppressionResponse resp;
+    grpc::Status status = stub.RemoveSuppression(&ctx, req, &resp);
+    if (!status.ok()) return Report(status);
+    std::cout << "removed " << req.name() << "\n";
     return 0;
   }
   std::cerr << absl::ProgramUsageMessage() << "\n";
@@ -276,11 +358,13 @@ int Get(kirim::v1::MailService::Stub& stub, const std::string& name) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "kirimctl [flags] send|get|keys|quota\n"
+      "kirimctl [flags] send|get|keys|suppression|quota\n"
       "  send  --from F --to A[,B] [--cc ..] [--bcc ..] --subject S --text T [--html H]\n"
       "  get   <message id or messages/{id}>\n"
       "  keys  create --display_name N --scopes send,read[,domains,admin] [--tenant T]\n"
       "  keys  list | keys revoke <key id>\n"
+      "  suppression  list | add <address> [--reason manual|hard_bounce|unsubscribe|complaint]\n"
+      "               [--detail D] | remove <address>\n"
       "  quota\n"
       "The API key comes from $KIRIM_API_KEY or --api_key_file.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
@@ -303,6 +387,7 @@ int main(int argc, char** argv) {
   if (command == "send") return Send(*stub);
   if (command == "get" && args.size() == 3) return Get(*stub, args[2]);
   if (command == "keys") return Keys(*admin, args);
+  if (command == "suppression") return Suppression(*admin, args);
   if (command == "quota") return Quota(*admin);
   std::cerr << absl::ProgramUsageMessage() << "\n";
   return kExitUsage;

@@ -11,9 +11,11 @@
 #include "server/common/status_macros.h"
 
 namespace kirim {
-AdminApi::AdminApi(ApiKeyStore& keys, SendLimiter& limiter, const LimitsTable& limits,
-                   const Clock& clock, Logger& logger, AdminApiOptions options)
+AdminApi::AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
+                   const LimitsTable& limits, const Clock& clock, Logger& logger,
+                   AdminApiOptions options)
     : keys_(keys),
+      suppressions_(suppressions),
       limiter_(limiter),
       limits_(limits),
       clock_(clock),
@@ -86,6 +88,62 @@ absl::StatusOr<v1::Quota> AdminApi::GetQuota(const Principal& caller, const v1::
   const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
   *q.mutable_daily_reset_time() = ToProtoTime(absl::FromCivil(today + 1, absl::UTCTimeZone()));
   return q;
+}
+
+absl::StatusOr<v1::ListSuppressionsResponse> AdminApi::ListSuppressions(
+    const Principal& caller, const v1::ListSuppressionsRequest& request) {
+  FieldViolations bad;
+  if (absl::Status s = ValidatePageSize(request.page_size()); !s.ok()) {
+    bad.Add("page_size", std::string(s.message()));
+  }
+  if (absl::Status s = DecodeSuppressionPageToken(request.page_token()).status(); !s.ok()) {
+    bad.Add("page_token", std::string(s.message()));
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  KIRIM_ASSIGN_OR_RETURN(auto page, suppressions_.List(caller.tenant, request.page_size(),
+                                                       request.page_token()));
+  v1::ListSuppressionsResponse response;
+  for (const SuppressionEntry& e : page.first) *response.add_suppressions() = e.ToProto();
+  response.set_next_page_token(page.second);
+  return response;
+}
+
+absl::StatusOr<v1::Suppression> AdminApi::AddSuppression(const Principal& caller,
+                                                         const v1::AddSuppressionRequest& request) {
+  FieldViolations bad;
+  absl::StatusOr<std::string> address = CanonicalAddress(request.address());
+  if (!address.ok()) bad.Add("address", std::string(address.status().message()));
+  if (absl::Status s = ValidateSuppressionReason(request.reason()); !s.ok()) {
+    bad.Add("reason", std::string(s.message()));
+  }
+  if (absl::Status s = ValidateSuppressionDetail(request.detail()); !s.ok()) {
+    bad.Add("detail", std::string(s.message()));
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  const SuppressionEntry entry{*address, request.reason(), request.detail(), clock_.Now()};
+  KIRIM_RETURN_IF_ERROR(suppressions_.Add(caller.tenant, entry));
+  logger_.Info("admin", "suppression_added",
+               {{"tenant", caller.tenant},
+                {"reason", v1::Suppression::Reason_Name(entry.reason)},
+                {"by_key_id", caller.key_id}});
+  // What is stored may be a stronger, older entry (SuppressionStore::Add). If the entry is
+  // already gone again (a concurrent remove), the caller's add did happen: answer with it.
+  KIRIM_ASSIGN_OR_RETURN(auto stored, suppressions_.Lookup(caller.tenant, {entry.address}));
+  if (stored.size() == 1 && stored[0].has_value()) return stored[0]->ToProto();
+  return entry.ToProto();
+}
+
+absl::StatusOr<v1::RemoveSuppressionResponse> AdminApi::RemoveSuppression(
+    const Principal& caller, const v1::RemoveSuppressionRequest& request) {
+  absl::StatusOr<std::string> address = ParseSuppressionName(request.name());
+  if (!address.ok()) return InvalidField("name", std::string(address.status().message()));
+  KIRIM_ASSIGN_OR_RETURN(bool removed, suppressions_.Remove(caller.tenant, *address));
+  if (!removed) {
+    return absl::NotFoundError(absl::StrCat("suppression not found: ", SuppressionName(*address)));
+  }
+  logger_.Info("admin", "suppression_removed",
+               {{"tenant", caller.tenant}, {"by_key_id", caller.key_id}});
+  return v1::RemoveSuppressionResponse();
 }
 
 }  // namespace kirim

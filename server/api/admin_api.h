@@ -1,8 +1,9 @@
-// AdminApi: the AdminService operations built so far — API keys and the sending quota — free
-// of gRPC. Keys are tenant-scoped: an ADMIN key manages its own tenant's keys; only a key of the
-// operator tenant (security.admin_tenant) may create keys for other tenants.
+// AdminApi: the AdminService operations built so far — API keys, the sending quota and the
+// suppression list — free of gRPC. Keys are tenant-scoped: an ADMIN key manages its own tenant's
+// keys; only a key of the operator tenant (security.admin_tenant) may create keys for other
+// tenants. The suppression list is the caller's tenant's only, for every caller.
 //
-//   AdminApi admin(keys, limiter, limits, logger, {.operator_tenant = "default"});
+//   AdminApi admin(keys, suppressions, limiter, limits, clock, logger, {.operator_tenant = "ops"});
 //   absl::StatusOr<v1::CreateApiKeyResponse> r = admin.CreateApiKey(principal, request);
 #ifndef KIRIM_SERVER_API_ADMIN_API_H_
 #define KIRIM_SERVER_API_ADMIN_API_H_
@@ -17,6 +18,7 @@
 #include "server/common/clock.h"
 #include "server/common/logger.h"
 #include "server/limits/send_limiter.h"
+#include "server/suppression/suppression_store.h"
 
 namespace kirim {
 
@@ -27,8 +29,8 @@ struct AdminApiOptions {
 
 class AdminApi {
  public:
-  AdminApi(ApiKeyStore& keys, SendLimiter& limiter, const LimitsTable& limits, const Clock& clock,
-           Logger& logger, AdminApiOptions options);
+  AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
+           const LimitsTable& limits, const Clock& clock, Logger& logger, AdminApiOptions options);
 
   // The secret is in the response once and nowhere else (never logged, never stored).
   absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Principal& caller,
@@ -39,8 +41,23 @@ class AdminApi {
                                           const v1::RevokeApiKeyRequest& request);
   absl::StatusOr<v1::Quota> GetQuota(const Principal& caller, const v1::GetQuotaRequest& request);
 
+  // The caller's tenant's suppressions, in byte order of the address, paged (page_size 0: 100;
+  // at most 1000; page_token as returned in next_page_token, "" after the last page).
+  absl::StatusOr<v1::ListSuppressionsResponse> ListSuppressions(
+      const Principal& caller, const v1::ListSuppressionsRequest& request);
+  // Suppresses an address (an RFC 5321 addr-spec; its domain is lower-cased) for the caller's
+  // tenant, stamped now, and returns the entry as stored: adding an address that is already
+  // suppressed for a stronger reason keeps that reason (SuppressionStore::Add).
+  absl::StatusOr<v1::Suppression> AddSuppression(const Principal& caller,
+                                                 const v1::AddSuppressionRequest& request);
+  // Unsuppresses "suppressions/{address}", whatever its reason. NOT_FOUND if the caller's
+  // tenant has no such entry (another tenant's entry alike).
+  absl::StatusOr<v1::RemoveSuppressionResponse> RemoveSuppression(
+      const Principal& caller, const v1::RemoveSuppressionRequest& request);
+
  private:
   ApiKeyStore& keys_;
+  SuppressionStore& suppressions_;
   SendLimiter& limiter_;
   const LimitsTable& limits_;
   const Clock& clock_;

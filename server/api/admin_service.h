@@ -1,5 +1,5 @@
-// AdminService: the gRPC face of AdminApi. Built so far: API keys and GetQuota; the rest of the
-// contract is guarded and answers UNIMPLEMENTED until its issue lands.
+// AdminService: the gRPC face of AdminApi. Built so far: API keys, GetQuota and the suppression
+// list; the rest of the contract is guarded and answers UNIMPLEMENTED until its issue lands.
 #ifndef KIRIM_SERVER_API_ADMIN_SERVICE_H_
 #define KIRIM_SERVER_API_ADMIN_SERVICE_H_
 
@@ -23,12 +23,12 @@ class AdminService final : public v1::AdminService::CallbackService {
   KIRIM_ADMIN_RPC(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
   KIRIM_ADMIN_RPC(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
   KIRIM_ADMIN_RPC(GetQuota, v1::GetQuotaRequest, v1::Quota)
+  KIRIM_ADMIN_RPC(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
+  KIRIM_ADMIN_RPC(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
+  KIRIM_ADMIN_RPC(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
 #undef KIRIM_ADMIN_RPC
 
   KIRIM_GUARDED_UNIMPLEMENTED(GetMetrics, v1::GetMetricsRequest, v1::Metrics)
-  KIRIM_GUARDED_UNIMPLEMENTED(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
-  KIRIM_GUARDED_UNIMPLEMENTED(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
-  KIRIM_GUARDED_UNIMPLEMENTED(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
   KIRIM_GUARDED_UNIMPLEMENTED(CreateTemplate, v1::CreateTemplateRequest, v1::Template)
   KIRIM_GUARDED_UNIMPLEMENTED(GetTemplate, v1::GetTemplateRequest, v1::Template)
   KIRIM_GUARDED_UNIMPLEMENTED(ListTemplates, v1::ListTemplatesRequest, v1::ListTemplatesResponse)

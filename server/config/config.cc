@@ -131,12 +131,13 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
     Delivery::Mode mode;
     if (!Delivery::Mode_Parse(absl::AsciiStrToUpper(*v), &mode)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("KIRIM_DELIVERY_MODE: expected SANDBOX or RELAY, got \"", *v, "\""));
+          absl::StrCat("KIRIM_DELIVERY_MODE: expected SANDBOX, RELAY or DIRECT, got \"", *v, "\""));
     }
     c->mutable_delivery()->set_mode(mode);
   }
   if (auto* v = get("KIRIM_SANDBOX_DIR")) c->mutable_delivery()->set_sandbox_dir(*v);
   if (auto* v = get("KIRIM_WORKER_NAME")) c->mutable_delivery()->set_worker_name(*v);
+  if (auto* v = get("KIRIM_DNS_SERVERS")) c->mutable_delivery()->mutable_direct()->set_dns_servers(*v);
   Relay* relay = c->mutable_delivery()->mutable_relay();
   if (auto* v = get("KIRIM_RELAY_HOST")) relay->set_host(*v);
   if (auto* v = get("KIRIM_RELAY_PORT")) {
@@ -197,6 +198,11 @@ void ApplyDefaults(Config* c) {
   if (retry->jitter() < 0) retry->set_jitter(0);
   if (retry->delay_warning_ms() == 0) retry->set_delay_warning_ms(4 * 3600 * 1000);
   if (d->poll_interval_ms() == 0) d->set_poll_interval_ms(1000);
+  if (d->shutdown_grace_ms() == 0) d->set_shutdown_grace_ms(30 * 1000);
+  auto* direct = d->mutable_direct();
+  if (direct->port() == 0) direct->set_port(25);
+  if (direct->dns_timeout_ms() == 0) direct->set_dns_timeout_ms(5000);
+  if (direct->dns_tries() == 0) direct->set_dns_tries(2);
   Default<std::string>(d->mutable_worker_name(), absl::StrCat(c->hostname(), "-", getpid()));
   auto* relay = d->mutable_relay();
   if (relay->tls() == Relay::TLS_UNSPECIFIED) relay->set_tls(Relay::STARTTLS);

@@ -1,7 +1,7 @@
 // Deliverer: hands one built message to the next hop and reports, per recipient, what the
 // remote side answered. The worker decides states from that report; a Deliverer never
-// touches the queue. Implementations: RelayDeliverer (a smarthost over SMTP) and
-// SandboxDeliverer (.eml files, for development); later, direct-to-MX.
+// touches the queue. Implementations: SmtpDeliverer (over SMTP, along a Router: a relay or the
+// recipients' MX hosts) and SandboxDeliverer (.eml files, for development).
 //
 //   DeliveryReport r = deliverer.Deliver(envelope, mime_bytes, message_id);
 //   for (const RecipientOutcome& o : r.recipients) { o.result; o.reply; }

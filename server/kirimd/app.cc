@@ -9,10 +9,12 @@
 #include "server/auth/redis_api_key_store.h"
 #include "server/common/status_macros.h"
 #include "server/limits/redis_send_limiter.h"
-#include "server/delivery/relay_deliverer.h"
+#include "server/delivery/smtp_deliverer.h"
+#include "server/dns/cares_resolver.h"
 #include "server/delivery/sandbox_deliverer.h"
 #include "server/delivery/worker.h"
 #include "server/smtp/socket_transport.h"
+#include "server/suppression/redis_suppression_store.h"
 
 namespace kirim {
 namespace {
@@ -62,32 +64,51 @@ absl::Status App::BuildDeliverer() {
     deliverer_ = std::make_unique<SandboxDeliverer>(d.sandbox_dir());
     return absl::OkStatus();
   }
-  const Relay& r = d.relay();
-  RelayOptions o;
-  o.host = r.host();
-  o.port = r.port();
-  o.tls = r.tls() == Relay::IMPLICIT ? smtp::TlsMode::kImplicit
-          : r.tls() == Relay::NONE   ? smtp::TlsMode::kNone
-                                     : smtp::TlsMode::kStartTlsRequired;
+  SmtpDeliveryOptions o;
   o.connect_timeout = Ms(d.timeouts().connect_ms());
   o.client.helo_name = config_.hostname();
-  o.client.tls_options.verify_peer = r.verify_certificate();
-  o.client.tls_options.ca_file = r.ca_file();
-  o.client.tls_options.server_name = r.tls_server_name().empty() ? r.host() : r.tls_server_name();
   o.client.timeouts = TimeoutsFrom(d.timeouts());
-  if (!r.username().empty()) {
-    o.client.username = r.username();
-    auto password = ReadSecret(r.password_file(), "KIRIM_RELAY_PASSWORD", env_);
-    if (!password.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "delivery.relay.username is set but the password is missing: set "
-          "delivery.relay.password_file or $KIRIM_RELAY_PASSWORD (",
-          password.status().message(), ")"));
+  if (d.mode() == Delivery::DIRECT) {
+    dns::CaresOptions dns;
+    dns.servers = d.direct().dns_servers();
+    dns.timeout = Ms(d.direct().dns_timeout_ms());
+    dns.tries = d.direct().dns_tries();
+    KIRIM_RETURN_IF_ERROR(dns::CaresResolver::Validate(dns));
+    resolver_ = std::make_unique<dns::CaresResolver>(dns);
+    MxRouterOptions mx;
+    mx.port = d.direct().port();
+    mx.tls = d.direct().require_tls() ? smtp::TlsMode::kStartTlsRequired
+                                      : smtp::TlsMode::kStartTlsOpportunistic;
+    // Opportunistic TLS to MX hosts cannot verify names (RFC 7435); MTA-STS/DANE come later.
+    o.client.tls_options.verify_peer = false;
+    router_ = std::make_unique<MxRouter>(*resolver_, random_, mx);
+  } else {
+    const Relay& r = d.relay();
+    Target relay;
+    relay.host = r.host();
+    relay.address = r.host();
+    relay.tls_server_name = r.tls_server_name();
+    relay.port = r.port();
+    relay.tls = r.tls() == Relay::IMPLICIT ? smtp::TlsMode::kImplicit
+                : r.tls() == Relay::NONE   ? smtp::TlsMode::kNone
+                                           : smtp::TlsMode::kStartTlsRequired;
+    o.client.tls_options.verify_peer = r.verify_certificate();
+    o.client.tls_options.ca_file = r.ca_file();
+    if (!r.username().empty()) {
+      o.client.username = r.username();
+      auto password = ReadSecret(r.password_file(), "KIRIM_RELAY_PASSWORD", env_);
+      if (!password.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "delivery.relay.username is set but the password is missing: set "
+            "delivery.relay.password_file or $KIRIM_RELAY_PASSWORD (",
+            password.status().message(), ")"));
+      }
+      o.client.password = *password;
     }
-    o.client.password = *password;
+    router_ = std::make_unique<RelayRouter>(relay);
   }
   connector_ = std::make_unique<smtp::SocketConnector>();
-  deliverer_ = std::make_unique<RelayDeliverer>(*connector_, std::move(o));
+  deliverer_ = std::make_unique<SmtpDeliverer>(*connector_, *router_, std::move(o));
   return absl::OkStatus();
 }
 
@@ -149,6 +170,7 @@ absl::Status App::Start() {
   qo.lease_timeout = Ms(config_.delivery().lease_timeout_ms());
   qo.retention = absl::Hours(rc.message_retention_hours());
   queue_ = std::make_unique<RedisMessageQueue>(*redis_, redis_.get(), qo);
+  suppressions_ = std::make_unique<RedisSuppressionStore>(*redis_, rc.key_prefix());
   if (absl::Status s = queue_->EnsureGroups(); !s.ok()) {
     // Not fatal: health says NOT_SERVING until Redis answers, and workers create the groups
     // on first use.
@@ -183,7 +205,8 @@ absl::Status App::Start() {
     mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_);
     AdminApiOptions ao;
     ao.operator_tenant = config_.security().admin_tenant();
-    admin_api_ = std::make_unique<AdminApi>(*keys_, *limiter_, limits_, clock_, logger_, ao);
+    admin_api_ = std::make_unique<AdminApi>(*keys_, *suppressions_, *limiter_, limits_, clock_,
+                                            logger_, ao);
     admin_service_ = std::make_unique<AdminService>(*admin_api_, *guard_);
     domain_service_ = std::make_unique<DomainService>(*guard_);
     builder.RegisterService(mail_service_.get());
@@ -202,7 +225,15 @@ absl::Status App::Start() {
   if (HasWorker(config_)) {
     KIRIM_RETURN_IF_ERROR(BuildDeliverer());
     for (int i = 0; i < config_.delivery().concurrency(); ++i) {
-      workers_.emplace_back([this, i] { WorkerLoop(i); });
+      {
+        absl::MutexLock lock(&workers_mu_);
+        ++workers_running_;
+      }
+      workers_.emplace_back([this, i] {
+        WorkerLoop(i);
+        absl::MutexLock lock(&workers_mu_);
+        --workers_running_;
+      });
     }
   }
   logger_.Info("kirimd", "serving",
@@ -267,16 +298,40 @@ void App::WorkerLoop(int index) {
   }
 }
 
-void App::Stop() {
-  if (server_ == nullptr || stopping_.HasBeenNotified()) return;
+bool App::Stop() {
+  if (server_ == nullptr || stopping_.HasBeenNotified()) return true;
   logger_.Info("kirimd", "stopping", {});
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  // NOT_SERVING first, so Kubernetes readiness takes the pod out of the Service before the
+  // listeners go away.
+  SetServing(false);
   stopping_.Notify();
-  // Workers finish the message they hold (bounded by the SMTP timeouts) and take no more.
-  for (std::thread& t : workers_) t.join();
+  // Workers take no more work and finish the message they hold, within the grace period.
+  const absl::Duration grace = Ms(config_.delivery().shutdown_grace_ms());
+  bool drained;
+  {
+    absl::MutexLock lock(&workers_mu_);
+    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(workers_mu_) {
+      return workers_running_ == 0;
+    };
+    drained = workers_mu_.AwaitWithTimeout(absl::Condition(&done), grace);
+    if (!drained) {
+      // A peer is slow mid-session. Leaving now is safe: the leases of those messages expire
+      // and other workers deliver them (at least once; see docs/delivery.md).
+      logger_.Warning("kirimd", "grace_period_exceeded",
+                      {{"in_flight", std::to_string(workers_running_)},
+                       {"grace", absl::FormatDuration(grace)}});
+    }
+  }
+  if (drained) {
+    for (std::thread& t : workers_) t.join();
+  } else {
+    for (std::thread& t : workers_) t.detach();
+  }
+  workers_.clear();
   if (health_thread_.joinable()) health_thread_.join();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + absl::Seconds(5)));
-  logger_.Info("kirimd", "stopped", {});
+  logger_.Info("kirimd", "stopped", {{"drained", drained ? "true" : "false"}});
+  return drained;
 }
 
 }  // namespace kirim

@@ -36,9 +36,12 @@
 #include "server/common/random.h"
 #include "server/config/config.h"
 #include "server/delivery/deliverer.h"
+#include "server/delivery/router.h"
+#include "server/dns/resolver.h"
 #include "server/queue/redis_message_queue.h"
 #include "server/redis/redis_client.h"
 #include "server/smtp/transport.h"
+#include "server/suppression/suppression_store.h"
 
 namespace kirim {
 
@@ -50,7 +53,10 @@ class App {
   absl::Status Start();
   // The port the gRPC server bound (useful with listen_address "127.0.0.1:0").
   int port() const { return port_; }
-  void Stop();
+  // Stops: NOT_SERVING, then workers finish what they hold within
+  // delivery.shutdown_grace_ms. Returns false when the grace period ran out (some workers were
+  // still in an SMTP session; the caller should exit promptly, their messages are reclaimed).
+  bool Stop();
 
  private:
   absl::Status BuildDeliverer();
@@ -69,6 +75,8 @@ class App {
   std::unique_ptr<redis::HiredisClient> redis_;
   std::unique_ptr<RedisMessageQueue> queue_;
   std::unique_ptr<ApiKeyStore> keys_;
+  // Every role: the send path and the worker both consult it.
+  std::unique_ptr<SuppressionStore> suppressions_;
   std::unique_ptr<SendLimiter> limiter_;
   LimitsTable limits_;
   std::unique_ptr<Authenticator> auth_;
@@ -79,6 +87,8 @@ class App {
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<DomainService> domain_service_;
   std::unique_ptr<smtp::Connector> connector_;
+  std::unique_ptr<dns::Resolver> resolver_;
+  std::unique_ptr<Router> router_;
   std::unique_ptr<Deliverer> deliverer_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -86,6 +96,8 @@ class App {
   absl::Notification stopping_;
   std::thread health_thread_;
   std::vector<std::thread> workers_;
+  absl::Mutex workers_mu_;
+  int workers_running_ ABSL_GUARDED_BY(workers_mu_) = 0;
   // Services whose health follows Redis (besides the overall "").
   std::vector<std::string> health_services_;
   bool serving_ = false;  // only the health thread writes it after Start

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -79,6 +80,11 @@ int main(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   logger.Info("kirimd", "signal", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  app.Stop();
+  if (!app.Stop()) {
+    // Workers are still blocked in SMTP I/O past the grace period: leave without waiting for
+    // them (their leases will be reclaimed by other workers).
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   return 0;
 }

@@ -1,7 +1,8 @@
-// Tests of AdminApi (server/api/admin_api.h) with FakeApiKeyStore, FakeSendLimiter and a
-// FakeClock: API keys are tenant-scoped (only the operator tenant crosses tenants), requests are
-// validated field by field with google.rpc.BadRequest, a key's secret is returned once and
-// never listed or logged, and GetQuota reports the configured limits and today's usage.
+// Tests of AdminApi (server/api/admin_api.h) with FakeApiKeyStore, FakeSuppressionStore,
+// FakeSendLimiter and a FakeClock: API keys are tenant-scoped (only the operator tenant crosses
+// tenants), requests are validated field by field with google.rpc.BadRequest, a key's secret is
+// returned once and never listed or logged, GetQuota reports the configured limits and today's
+// usage, and the suppression list is the caller's tenant's only.
 #include "server/api/admin_api.h"
 
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
 #include "tests/limits/fake_send_limiter.h"
+#include "tests/suppression/fake_suppression_store.h"
 
 namespace kirim {
 namespace {
@@ -119,7 +121,7 @@ class AdminApiTest : public ::testing::Test {
         null_(std::fopen("/dev/null", "w")),
         logger_(clock_, LogLevel::kDebug, null_),
         limiter_(clock_),
-        api_(keys_, limiter_, limits_, clock_, logger_, Options()) {}
+        api_(keys_, suppressions_, limiter_, limits_, clock_, logger_, Options()) {}
   ~AdminApiTest() override { std::fclose(null_); }
 
   static AdminApiOptions Options() {
@@ -131,6 +133,7 @@ class AdminApiTest : public ::testing::Test {
   testing::FakeClock clock_;
   testing::FakeRandom random_;
   testing::FakeApiKeyStore keys_;
+  testing::FakeSuppressionStore suppressions_;
   FILE* null_;
   Logger logger_;
   testing::FakeSendLimiter limiter_;
@@ -309,10 +312,11 @@ TEST_F(AdminApiTest, CreateWithTheStoreDownIsUnavailable) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST(AdminApiLogTest, LogsTheKeyIdButNeverTheSecret) {
+TEST(AdminApiLogTest, LogsWhoDidWhatButNeverASecretOrASuppressedAddress) {
   testing::FakeClock clock;
   testing::FakeRandom random;
   testing::FakeApiKeyStore keys(clock, random);
+  testing::FakeSuppressionStore suppressions;
   testing::FakeSendLimiter limiter(clock);
   LimitsTable limits;
   char* buffer = nullptr;
@@ -325,7 +329,7 @@ TEST(AdminApiLogTest, LogsTheKeyIdButNeverTheSecret) {
     Logger logger(clock, LogLevel::kDebug, log);
     AdminApiOptions options;
     options.operator_tenant = kOperatorTenant;
-    AdminApi api(keys, limiter, limits, clock, logger, options);
+    AdminApi api(keys, suppressions, limiter, limits, clock, logger, options);
     const Principal caller = Caller("acme", "CALLERKEY0000000", {v1::ApiKey::ADMIN});
     auto r = api.CreateApiKey(caller, CreateRequest("CI", {v1::ApiKey::SEND, v1::ApiKey::READ}));
     ASSERT_TRUE(r.ok()) << r.status();
@@ -333,6 +337,14 @@ TEST(AdminApiLogTest, LogsTheKeyIdButNeverTheSecret) {
     key_id = *ParseApiKeyName(r->api_key().name());
     ASSERT_TRUE(api.ListApiKeys(caller, {}).ok());
     ASSERT_TRUE(api.RevokeApiKey(caller, RevokeRequest(r->api_key().name())).ok());
+    v1::AddSuppressionRequest add;
+    add.set_address("private.person@example.org");
+    add.set_reason(v1::Suppression::COMPLAINT);
+    add.set_detail("feedback loop");
+    ASSERT_TRUE(api.AddSuppression(caller, add).ok());
+    v1::RemoveSuppressionRequest remove;
+    remove.set_name("suppressions/private.person@example.org");
+    ASSERT_TRUE(api.RemoveSuppression(caller, remove).ok());
   }
   std::fclose(log);
   const std::string text(buffer, size);
@@ -343,6 +355,11 @@ TEST(AdminApiLogTest, LogsTheKeyIdButNeverTheSecret) {
   EXPECT_THAT(text, HasSubstr(absl::StrCat("\"key_id\":\"", key_id, "\"")));
   EXPECT_THAT(text, HasSubstr("\"by_key_id\":\"CALLERKEY0000000\""));
   EXPECT_THAT(text, HasSubstr("\"tenant\":\"acme\""));
+  EXPECT_THAT(text, HasSubstr("\"event\":\"suppression_added\""));
+  EXPECT_THAT(text, HasSubstr("\"reason\":\"COMPLAINT\""));
+  EXPECT_THAT(text, HasSubstr("\"event\":\"suppression_removed\""));
+  // Whom a tenant may not mail is personal data: it stays in the tenant's list.
+  EXPECT_THAT(text, Not(HasSubstr("private.person")));
   EXPECT_THAT(text, Not(HasSubstr(secret)));
   EXPECT_THAT(text, Not(HasSubstr(secret.substr(kApiKeyPrefix.size() + kApiKeyIdLength + 1))));
   // Not even a sizeable piece of it.
@@ -630,6 +647,230 @@ TEST_F(AdminApiTest, QuotaWithoutLimitsIsUnlimited) {
 TEST_F(GetQuotaTest, LimiterDownIsUnavailable) {
   limiter_.set_unavailable(true);
   EXPECT_EQ(api_.GetQuota(acme_, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// ---- Suppressions ----
+
+v1::AddSuppressionRequest AddRequest(std::string address, v1::Suppression::Reason reason,
+                                     std::string detail = "") {
+  v1::AddSuppressionRequest r;
+  r.set_address(std::move(address));
+  r.set_reason(reason);
+  r.set_detail(std::move(detail));
+  return r;
+}
+
+v1::RemoveSuppressionRequest RemoveRequest(std::string name) {
+  v1::RemoveSuppressionRequest r;
+  r.set_name(std::move(name));
+  return r;
+}
+
+v1::ListSuppressionsRequest ListRequest(int page_size, std::string page_token = "") {
+  v1::ListSuppressionsRequest r;
+  r.set_page_size(page_size);
+  r.set_page_token(std::move(page_token));
+  return r;
+}
+
+std::vector<std::string> Names(const v1::ListSuppressionsResponse& r) {
+  std::vector<std::string> names;
+  for (const v1::Suppression& s : r.suppressions()) names.push_back(s.name());
+  return names;
+}
+
+TEST_F(AdminApiTest, AddsASuppressionForTheCallersTenant) {
+  auto r = api_.AddSuppression(
+      acme_, AddRequest("Ana@Example.COM", v1::Suppression::MANUAL, "asked by phone"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->name(), "suppressions/Ana@example.com");
+  EXPECT_EQ(r->address(), "Ana@example.com");
+  EXPECT_EQ(r->reason(), v1::Suppression::MANUAL);
+  EXPECT_EQ(r->detail(), "asked by phone");
+  EXPECT_EQ(FromProtoTime(r->create_time()), clock_.Now());
+
+  auto acme = suppressions_.Lookup("acme", {"Ana@example.com"});
+  ASSERT_TRUE(acme.ok()) << acme.status();
+  EXPECT_TRUE((*acme)[0].has_value());
+  auto globex = suppressions_.Lookup("globex", {"Ana@example.com"});
+  ASSERT_TRUE(globex.ok()) << globex.status();
+  EXPECT_FALSE((*globex)[0].has_value());
+}
+
+TEST_F(AdminApiTest, AddingAnAlreadySuppressedAddressAnswersWithWhatIsStored) {
+  auto complaint = api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::COMPLAINT,
+                                                          "feedback loop"));
+  ASSERT_TRUE(complaint.ok()) << complaint.status();
+  clock_.Advance(absl::Hours(1));
+  // A weaker reason changes nothing, and the answer says so.
+  auto manual = api_.AddSuppression(acme_, AddRequest("a@EXAMPLE.com", v1::Suppression::MANUAL, "x"));
+  ASSERT_TRUE(manual.ok()) << manual.status();
+  EXPECT_EQ(manual->reason(), v1::Suppression::COMPLAINT);
+  EXPECT_EQ(manual->detail(), "feedback loop");
+  EXPECT_EQ(FromProtoTime(manual->create_time()), clock_.Now() - absl::Hours(1));
+  // The same reason again refreshes detail and time.
+  auto again = api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::COMPLAINT,
+                                                      "second report"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->detail(), "second report");
+  EXPECT_EQ(FromProtoTime(again->create_time()), clock_.Now());
+  EXPECT_EQ(api_.ListSuppressions(acme_, {})->suppressions_size(), 1);
+}
+
+TEST_F(AdminApiTest, AddSuppressionNamesEveryBadField) {
+  struct Case {
+    v1::AddSuppressionRequest request;
+    std::vector<std::string> fields;
+    std::string message;
+  } cases[] = {
+      {AddRequest("", v1::Suppression::MANUAL), {"address"}, "address: empty address"},
+      {AddRequest("nobody", v1::Suppression::MANUAL), {"address"}, "address: missing '@'"},
+      {AddRequest("Ana <a@example.com>", v1::Suppression::MANUAL), {"address"}, ""},
+      {AddRequest("a@example.com\r\nBcc: b@example.com", v1::Suppression::MANUAL), {"address"}, ""},
+      {AddRequest("a@example.com", v1::Suppression::REASON_UNSPECIFIED),
+       {"reason"},
+       "reason: a reason is required"},
+      {AddRequest("a@example.com", static_cast<v1::Suppression::Reason>(99)),
+       {"reason"},
+       "reason: unknown reason"},
+      {AddRequest("a@example.com", v1::Suppression::MANUAL, std::string(1025, 'd')),
+       {"detail"},
+       "detail: detail longer than 1024 bytes"},
+      {AddRequest("a@example.com", v1::Suppression::MANUAL, "bad\xff"), {"detail"}, ""},
+      {AddRequest("nobody", v1::Suppression::REASON_UNSPECIFIED, "\x1b[31m"),
+       {"address", "reason", "detail"},
+       "address: missing '@' (and 2 more)"},
+  };
+  for (const Case& c : cases) {
+    auto r = api_.AddSuppression(acme_, c.request);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.request.DebugString();
+    EXPECT_EQ(BadFields(r.status()), c.fields) << c.request.DebugString();
+    if (!c.message.empty()) {
+      EXPECT_EQ(r.status().message(), c.message);
+    }
+  }
+  EXPECT_EQ(api_.ListSuppressions(acme_, {})->suppressions_size(), 0);  // nothing stored
+}
+
+TEST_F(AdminApiTest, AddSuppressionWithTheStoreDownIsUnavailable) {
+  suppressions_.set_unavailable(true);
+  auto r = api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::MANUAL));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(AdminApiTest, ListsOnlyTheCallersSuppressionsPageByPage) {
+  for (const char* a : {"e@example.com", "a@example.com", "d@example.com", "b@example.com",
+                        "c@example.com"}) {
+    ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest(a, v1::Suppression::HARD_BOUNCE, "550")).ok());
+  }
+  ASSERT_TRUE(api_.AddSuppression(globex_, AddRequest("theirs@example.com", v1::Suppression::MANUAL))
+                  .ok());
+  auto first = api_.ListSuppressions(acme_, ListRequest(2));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(Names(*first), ElementsAre("suppressions/a@example.com", "suppressions/b@example.com"));
+  EXPECT_EQ(first->suppressions(0).address(), "a@example.com");
+  EXPECT_EQ(first->suppressions(0).reason(), v1::Suppression::HARD_BOUNCE);
+  EXPECT_EQ(first->suppressions(0).detail(), "550");
+  EXPECT_EQ(FromProtoTime(first->suppressions(0).create_time()), clock_.Now());
+  ASSERT_NE(first->next_page_token(), "");
+  auto second = api_.ListSuppressions(acme_, ListRequest(2, first->next_page_token()));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(Names(*second), ElementsAre("suppressions/c@example.com", "suppressions/d@example.com"));
+  auto third = api_.ListSuppressions(acme_, ListRequest(2, second->next_page_token()));
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_THAT(Names(*third), ElementsAre("suppressions/e@example.com"));
+  EXPECT_EQ(third->next_page_token(), "");
+
+  auto all = api_.ListSuppressions(acme_, {});  // page_size 0: the default, 100
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->suppressions_size(), 5);
+  EXPECT_EQ(all->next_page_token(), "");
+  auto theirs = api_.ListSuppressions(globex_, {});
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_THAT(Names(*theirs), ElementsAre("suppressions/theirs@example.com"));
+}
+
+TEST_F(AdminApiTest, OperatorSeesOnlyItsOwnSuppressions) {
+  ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::MANUAL)).ok());
+  auto list = api_.ListSuppressions(operator_, {});
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->suppressions_size(), 0);
+  EXPECT_EQ(api_.RemoveSuppression(operator_, RemoveRequest("suppressions/a@example.com"))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminApiTest, ListSuppressionsNamesABadPageSizeOrToken) {
+  auto negative = api_.ListSuppressions(acme_, ListRequest(-1));
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(negative.status().message(), "page_size: page size must not be negative");
+  EXPECT_THAT(BadFields(negative.status()), ElementsAre("page_size"));
+  auto token = api_.ListSuppressions(acme_, ListRequest(10, "not-a-token!"));
+  EXPECT_EQ(token.status().message(), "page_token: malformed page token");
+  EXPECT_THAT(BadFields(token.status()), ElementsAre("page_token"));
+  EXPECT_THAT(BadFields(api_.ListSuppressions(acme_, ListRequest(-5, "x@")).status()),
+              ElementsAre("page_size", "page_token"));
+}
+
+TEST_F(AdminApiTest, ListSuppressionsWithTheStoreDownIsUnavailable) {
+  suppressions_.set_unavailable(true);
+  EXPECT_EQ(api_.ListSuppressions(acme_, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(AdminApiTest, RemovesASuppressionByName) {
+  ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest("Ana@example.com", v1::Suppression::COMPLAINT))
+                  .ok());
+  ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest("bo@example.com", v1::Suppression::MANUAL)).ok());
+  // The domain's case does not matter; the local part's does.
+  EXPECT_EQ(api_.RemoveSuppression(acme_, RemoveRequest("suppressions/ana@example.com"))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  auto removed = api_.RemoveSuppression(acme_, RemoveRequest("suppressions/Ana@EXAMPLE.com"));
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_THAT(Names(*api_.ListSuppressions(acme_, {})), ElementsAre("suppressions/bo@example.com"));
+
+  auto again = api_.RemoveSuppression(acme_, RemoveRequest("suppressions/Ana@example.com"));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(again.status().message(), "suppression not found: suppressions/Ana@example.com");
+}
+
+TEST_F(AdminApiTest, AnotherTenantsSuppressionIsNotFoundAndStays) {
+  ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::COMPLAINT))
+                  .ok());
+  auto theirs = api_.RemoveSuppression(globex_, RemoveRequest("suppressions/a@example.com"));
+  auto never = api_.RemoveSuppression(globex_, RemoveRequest("suppressions/z@example.com"));
+  EXPECT_EQ(theirs.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(theirs.status().message(), "suppression not found: suppressions/a@example.com");
+  EXPECT_EQ(never.status().message(), "suppression not found: suppressions/z@example.com");
+  EXPECT_EQ(api_.ListSuppressions(acme_, {})->suppressions_size(), 1);
+  EXPECT_EQ(api_.ListSuppressions(globex_, {})->suppressions_size(), 0);
+}
+
+TEST_F(AdminApiTest, RemoveSuppressionWithAMalformedName) {
+  ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::MANUAL)).ok());
+  for (const std::string& name :
+       {std::string(""), std::string("a@example.com"), std::string("suppressions/"),
+        std::string("suppressions/a"), std::string("Suppressions/a@example.com"),
+        std::string("apiKeys/a@example.com"), std::string("suppressions/a@example.com/x"),
+        std::string("suppressions/ a@example.com")}) {
+    auto r = api_.RemoveSuppression(acme_, RemoveRequest(name));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(BadFields(r.status()), ElementsAre("name")) << name;
+    EXPECT_THAT(std::string(r.status().message()), ::testing::StartsWith("name: not a suppression name"))
+        << name;
+  }
+  EXPECT_EQ(api_.ListSuppressions(acme_, {})->suppressions_size(), 1);
+}
+
+TEST_F(AdminApiTest, RemoveSuppressionWithTheStoreDownIsUnavailable) {
+  ASSERT_TRUE(api_.AddSuppression(acme_, AddRequest("a@example.com", v1::Suppression::MANUAL)).ok());
+  suppressions_.set_unavailable(true);
+  EXPECT_EQ(api_.RemoveSuppression(acme_, RemoveRequest("suppressions/a@example.com")).status().code(),
+            absl::StatusCode::kUnavailable);
+  suppressions_.set_unavailable(false);
+  EXPECT_EQ(api_.ListSuppressions(acme_, {})->suppressions_size(), 1);
 }
 
 }  // namespace
