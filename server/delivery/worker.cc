@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
@@ -37,14 +38,36 @@ v1::MessageState StateFromRecipients(const v1::Message& m) {
 }  // namespace
 
 Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
-               Logger& logger, WorkerOptions options)
+               Logger& logger, WorkerOptions options, SuppressionStore* suppressions)
     : queue_(queue),
       deliverer_(deliverer),
       clock_(clock),
       random_(random),
       logger_(logger),
       options_(std::move(options)),
-      retry_(options_.retry) {}
+      retry_(options_.retry),
+      suppressions_(suppressions) {}
+
+void Worker::SuppressHardBounce(const std::string& tenant, const v1::RecipientResult& r,
+                                absl::Time now) {
+  // Only "no such address" codes (RFC 3463 §3.2, X.1.x) mean the address is dead; a policy or
+  // content rejection (5.7.x) says nothing about the mailbox.
+  if (suppressions_ == nullptr || !absl::StartsWith(r.reply().enhanced_code(), "5.1.")) return;
+  SuppressionEntry e;
+  e.address = r.address();
+  e.reason = v1::Suppression::HARD_BOUNCE;
+  // The store accepts printable text only; replies are ASCII by RFC 5321, but be safe.
+  std::string detail = absl::StrCat(r.reply().code(), " ", r.reply().enhanced_code(), " ", r.reply().text());
+  for (char& c : detail) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = ' ';
+  }
+  e.detail = detail.substr(0, 1000);
+  e.create_time = now;
+  if (absl::Status s = suppressions_->Add(tenant, e); !s.ok()) {
+    // Best effort: the bounce itself is recorded on the message either way.
+    logger_.Warning("worker", "suppression_failed", {{"tenant", tenant}, {"error", s.message()}});
+  }
+}
 
 absl::StatusOr<int> Worker::RunOnce() {
   KIRIM_RETURN_IF_ERROR(queue_.PromoteDue(clock_.Now(), 100).status());
@@ -93,7 +116,10 @@ absl::Status Worker::Process(const Lease& lease) {
       *r->mutable_update_time() = ToProtoTime(now);
       switch (o.result) {
         case smtp::ReplyClass::kPositive: r->set_state(v1::RECIPIENT_DELIVERED); break;
-        case smtp::ReplyClass::kPermanent: r->set_state(v1::RECIPIENT_BOUNCED); break;
+        case smtp::ReplyClass::kPermanent:
+          r->set_state(v1::RECIPIENT_BOUNCED);
+          SuppressHardBounce(lease.tenant, *r, now);
+          break;
         case smtp::ReplyClass::kTransient: r->set_state(v1::RECIPIENT_DEFERRED); break;
       }
     }

@@ -26,6 +26,7 @@
 #include "server/delivery/deliverer.h"
 #include "server/delivery/retry_policy.h"
 #include "server/queue/message_queue.h"
+#include "server/suppression/suppression_store.h"
 
 namespace kirim {
 
@@ -40,8 +41,10 @@ struct WorkerOptions {
 
 class Worker {
  public:
+  // `suppressions` (may be null) receives hard-bounced recipients (RFC 3463 5.1.x: the address
+  // does not exist), so later sends to them are refused up front.
   Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
-         Logger& logger, WorkerOptions options);
+         Logger& logger, WorkerOptions options, SuppressionStore* suppressions = nullptr);
 
   // Makes due scheduled messages ready, then takes and processes at most one message.
   // Returns how many were processed (0 when none was ready within poll_block); an error when
@@ -57,8 +60,11 @@ class Worker {
   const Clock& clock_;
   Random& random_;
   Logger& logger_;
+  void SuppressHardBounce(const std::string& tenant, const v1::RecipientResult& r, absl::Time now);
+
   const WorkerOptions options_;
   const RetryPolicy retry_;
+  SuppressionStore* const suppressions_;
 };
 
 }  // namespace kirim

@@ -283,7 +283,7 @@ void App::WorkerLoop(int index) {
   wo.retry.jitter = retry.jitter();
   wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
-  Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo);
+  Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get());
   absl::Duration backoff = absl::Milliseconds(100);
   while (!stopping_.HasBeenNotified()) {
     absl::StatusOr<int> n = worker.RunOnce();

@@ -11,6 +11,7 @@
 #include "tests/delivery/fake_deliverer.h"
 #include "tests/limits/fake_send_limiter.h"
 #include "tests/queue/fake_message_queue.h"
+#include "tests/suppression/fake_suppression_store.h"
 
 namespace kirim {
 namespace {
@@ -32,7 +33,8 @@ class WorkerTest : public ::testing::Test {
                                         .max_age = absl::Hours(6),
                                         .jitter = 0,
                                         .delay_warning = absl::Hours(4)},
-                              .poll_block = absl::ZeroDuration()}) {}
+                              .poll_block = absl::ZeroDuration()},
+                &suppressions_) {}
   ~WorkerTest() override { std::fclose(null_); }
 
   std::string Send(std::vector<std::string> to) {
@@ -59,6 +61,7 @@ class WorkerTest : public ::testing::Test {
   testing::FakeClock clock_;
   testing::FakeRandom random_;
   testing::FakeMessageQueue queue_;
+  testing::FakeSuppressionStore suppressions_;
   FakeDeliverer deliverer_;
   FILE* null_;
   Logger logger_;
@@ -217,6 +220,22 @@ TEST_F(WorkerTest, ADelayedWarningIsRecordedOnceAfterFourHours) {
   }
   EXPECT_FALSE(warned_early);
   EXPECT_TRUE(rec.delay_warned());
+}
+
+TEST_F(WorkerTest, HardBouncesAreSuppressedButPolicyRejectionsAreNot) {
+  Send({"gone@example.net", "spam@example.net", "ok@example.net"});
+  deliverer_.Script("gone@example.net", "550 5.1.1 <gone@example.net>: Recipient address rejected");
+  deliverer_.Script("spam@example.net", "554 5.7.1 Message rejected as spam");
+  EXPECT_EQ(Run(), 1);
+  auto found = suppressions_.Lookup("t1", {"gone@example.net", "spam@example.net", "ok@example.net"});
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE((*found)[0].has_value());
+  EXPECT_EQ((*found)[0]->reason, v1::Suppression::HARD_BOUNCE);
+  EXPECT_EQ((*found)[0]->detail, "550 5.1.1 <gone@example.net>: Recipient address rejected");
+  EXPECT_FALSE((*found)[1].has_value()) << "a 5.7.x policy rejection says nothing about the mailbox";
+  EXPECT_FALSE((*found)[2].has_value());
+  // Tenant-scoped.
+  EXPECT_FALSE((*suppressions_.Lookup("t2", {"gone@example.net"}))[0].has_value());
 }
 
 TEST_F(WorkerTest, QueueDownIsReportedNotSwallowed) {
