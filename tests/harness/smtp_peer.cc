@@ -39,6 +39,9 @@ absl::Status SmtpPeer::Start(const SmtpPeerOptions& o) {
   if (!o.auth.empty()) argv.insert(argv.end(), {"--auth", o.auth});
   for (const auto& r : o.reply_rcpt) argv.insert(argv.end(), {"--reply-rcpt", r});
   if (!o.reply_data.empty()) argv.insert(argv.end(), {"--reply-data", o.reply_data});
+  if (o.reply_data_count > 0) {
+    argv.insert(argv.end(), {"--reply-data-count", std::to_string(o.reply_data_count)});
+  }
   if (o.stall_data > 0) argv.insert(argv.end(), {"--stall-data", std::to_string(o.stall_data)});
   // No __pycache__ written into the runfiles tree.
   KIRIM_RETURN_IF_ERROR(process_.Start(argv, {{"PYTHONDONTWRITEBYTECODE", "1"}}));

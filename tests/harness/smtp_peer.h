@@ -26,8 +26,10 @@ struct SmtpPeerOptions {
   std::string auth;
   // "address=550 5.1.1 No such user" (repeatable).
   std::vector<std::string> reply_rcpt;
-  // Answer every DATA with this, e.g. "451 4.3.0 Try later".
+  // Answer every DATA with this, e.g. "451 4.3.0 Try later" ...
   std::string reply_data;
+  // ... or only the first N DATA (0 = every one).
+  int reply_data_count = 0;
   // Hold the reply to the first N DATA forever.
   int stall_data = 0;
 };

@@ -19,6 +19,7 @@ Options:
                       mail_options, login, tls)
   --reply-rcpt A=R    answer RCPT TO:<A> with reply R (repeatable), e.g. 'a@x=550 5.1.1 No such user'
   --reply-data R      answer every completed DATA with reply R, e.g. '451 4.3.0 Try later'
+  --reply-data-count N  only the first N completed DATA get --reply-data; later ones are stored
   --stall-data N      hold the reply to the first N completed DATA forever (the message is not
                       stored): a relay that hangs after the content, for crash/timeout tests
 
@@ -43,8 +44,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, maildir, rcpt_replies, data_reply, implicit_tls, stall_data=0):
+    def __init__(self, maildir, rcpt_replies, data_reply, implicit_tls, stall_data=0,
+                 data_reply_count=None):
         self.stall_data = stall_data
+        self.data_reply_count = data_reply_count
+        self.data_replied = 0
         self.stalled = 0
         self.maildir = maildir
         self.rcpt_replies = rcpt_replies
@@ -65,7 +69,9 @@ class Handler:
             self.stalled += 1
             print("STALLED %d" % self.stalled, flush=True)
             await asyncio.Event().wait()  # never set: the client times out or dies
-        if self.data_reply:
+        if self.data_reply and (self.data_reply_count is None
+                                or self.data_replied < self.data_reply_count):
+            self.data_replied += 1
             print("REFUSED %s" % self.data_reply, flush=True)
             return self.data_reply
         self.count += 1
@@ -142,6 +148,7 @@ def main():
     parser.add_argument("--reply-rcpt", action="append", default=[])
     parser.add_argument("--reply-data")
     parser.add_argument("--stall-data", type=int, default=0)
+    parser.add_argument("--reply-data-count", type=int)
     args = parser.parse_args()
 
     if (args.require_starttls or args.implicit_tls) and not (args.cert and args.key):
@@ -182,7 +189,7 @@ def main():
 
     logging.getLogger("mail.log").addFilter(_QuietDeprecations())
     handler = Handler(args.maildir, rcpt_replies, args.reply_data, args.implicit_tls,
-                      args.stall_data)
+                      args.stall_data, args.reply_data_count)
     # Block the stop signals before the server thread starts (it inherits the mask), so that
     # only sigwait() below receives them.
     stop_signals = {signal.SIGTERM, signal.SIGINT}

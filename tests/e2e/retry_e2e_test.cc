@@ -1,0 +1,119 @@
+// Retries end to end with short configured delays (no sleeps: the test waits on kirimd's log
+// events): a real SMTP server answering 4xx then 2xx, always 4xx until the message expires, and
+// 5xx for one recipient of three.
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "server/auth/api_key_format.h"
+#include "server/common/random.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/harness/kirimd_process.h"
+#include "tests/harness/redis_server.h"
+#include "tests/harness/smtp_peer.h"
+
+namespace kirim {
+namespace {
+
+using testing::KirimdProcess;
+using testing::SmtpPeer;
+
+class RetryE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(redis_.Start().ok()); }
+
+  void StartKirimd(const SmtpPeer& peer) {
+    absl::Status s = kirimd_.Start(absl::StrCat(
+        "redis { port: ", redis_.port(), " }\n",
+        "delivery {\n  mode: RELAY poll_interval_ms: 100\n",
+        "  relay { host: \"127.0.0.1\" port: ", peer.port(), " tls: NONE }\n",
+        // Retries every 300 ms, expiry after 2 s: the whole life of a message in a moment.
+        "  retry { first_retry_ms: 300 factor: 1 max_delay_ms: 300 max_age_ms: 2000 jitter: -1 }\n}\n"));
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  std::string Send(std::vector<std::string> to) {
+    v1::SendEmailRequest r;
+    r.set_from("shop@example.com");
+    for (auto& a : to) r.add_to(a);
+    r.set_text_body("hello");
+    grpc::ClientContext ctx;
+    kirimd_.Authorize(&ctx);
+    v1::SendEmailResponse resp;
+    grpc::Status st = kirimd_.MailStub()->SendEmail(&ctx, r, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.id();
+  }
+  v1::Message Get(const std::string& id) {
+    grpc::ClientContext ctx;
+    kirimd_.Authorize(&ctx);
+    v1::GetMessageRequest req;
+    req.set_name("messages/" + id);
+    v1::Message m;
+    EXPECT_TRUE(kirimd_.MailStub()->GetMessage(&ctx, req, &m).ok());
+    return m;
+  }
+
+  testing::RedisServer redis_;
+  KirimdProcess kirimd_;
+};
+
+TEST_F(RetryE2eTest, FourXxThenTwoXxIsDeliveredAfterRetries) {
+  SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({.reply_data = "451 4.3.0 Try again later", .reply_data_count = 2}).ok());
+  StartKirimd(peer);
+  std::string id = Send({"ana@example.net"});
+  ASSERT_TRUE(kirimd_.WaitForEvent("delivered", id).ok());
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DELIVERED);
+  ASSERT_EQ(m.attempts_size(), 3);
+  EXPECT_EQ(m.attempts(0).reply().code(), 451);
+  EXPECT_EQ(m.attempts(1).reply().code(), 451);
+  EXPECT_EQ(m.attempts(2).reply().code(), 250);
+  EXPECT_EQ(peer.ReceivedCount(), 1);
+}
+
+TEST_F(RetryE2eTest, AlwaysFourXxExpiresAtMaxAgeWithTheLastReply) {
+  SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({.reply_data = "452 4.2.2 Mailbox full"}).ok());
+  StartKirimd(peer);
+  std::string id = Send({"ana@example.net"});
+  ASSERT_TRUE(kirimd_.WaitForEvent("failed", id).ok());
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::FAILED);
+  EXPECT_GE(m.attempts_size(), 2);
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_EXPIRED);
+  EXPECT_EQ(m.recipients(0).reply().code(), 452);
+  EXPECT_EQ(m.recipients(0).reply().text(), "Mailbox full");
+  EXPECT_EQ(peer.ReceivedCount(), 0);
+}
+
+TEST_F(RetryE2eTest, FiveXxForOneRecipientOfThreeGivesPerRecipientResults) {
+  SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({.reply_rcpt = {"b@example.net=550 5.1.1 No such user here"}}).ok());
+  StartKirimd(peer);
+  std::string id = Send({"a@example.net", "b@example.net", "c@example.net"});
+  ASSERT_TRUE(kirimd_.WaitForEvent("partially_delivered", id).ok());
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::PARTIALLY_DELIVERED);
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_DELIVERED);
+  EXPECT_EQ(m.recipients(1).state(), v1::RECIPIENT_BOUNCED);
+  EXPECT_EQ(m.recipients(1).reply().code(), 550);
+  EXPECT_EQ(m.recipients(1).reply().enhanced_code(), "5.1.1");
+  EXPECT_EQ(m.recipients(1).reply().text(), "No such user here");
+  EXPECT_EQ(m.recipients(2).state(), v1::RECIPIENT_DELIVERED);
+  auto received = peer.WaitForMessage();
+  ASSERT_TRUE(received.ok());
+  EXPECT_TRUE(absl::StrContains(received->meta, "\"rcpt_tos\": [\"a@example.net\", \"c@example.net\"]"))
+      << received->meta;
+
+  // The hard bounce is now suppressed for this tenant.
+  grpc::ClientContext ctx;
+  kirimd_.Authorize(&ctx);
+  v1::ListSuppressionsResponse list;
+  ASSERT_TRUE(kirimd_.AdminStub()->ListSuppressions(&ctx, v1::ListSuppressionsRequest(), &list).ok());
+  ASSERT_EQ(list.suppressions_size(), 1);
+  EXPECT_EQ(list.suppressions(0).address(), "b@example.net");
+  EXPECT_EQ(list.suppressions(0).reason(), v1::Suppression::HARD_BOUNCE);
+}
+
+}  // namespace
+}  // namespace kirim
