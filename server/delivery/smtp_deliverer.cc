@@ -44,6 +44,14 @@ bool TryNextTarget(const smtp::TransactionResult& r) {
 
 }  // namespace
 
+SmtpDeliverer::SmtpDeliverer(smtp::Connector& connector, Router& router, const Clock& clock,
+                             SmtpDeliveryOptions options)
+    : router_(router), options_(std::move(options)), pool_(connector, clock, [this] {
+        SessionPoolOptions p = options_.pool;
+        p.connect_timeout = options_.connect_timeout;
+        return p;
+      }()) {}
+
 std::string DomainOf(absl::string_view address) {
   size_t at = address.rfind('@');
   return absl::AsciiStrToLower(at == absl::string_view::npos ? "" : address.substr(at + 1));
@@ -66,24 +74,11 @@ DeliveryReport SmtpDeliverer::DeliverGroup(const smtp::Envelope& envelope,
     const Target& t = (*targets)[i];
     const std::string remote = t.address == t.host ? absl::StrCat(t.host, ":", t.port)
                                                    : absl::StrCat(t.host, "[", t.address, "]:", t.port);
-    smtp::ClientOptions client = options_.client;
-    client.tls = t.tls;
-    client.tls_options.server_name = t.tls_server_name.empty() ? t.host : t.tls_server_name;
     smtp::TransactionResult result;
-    auto conn = connector_.Connect(t.address, t.port, options_.connect_timeout,
-                                   t.tls == smtp::TlsMode::kImplicit ? &client.tls_options : nullptr);
-    if (!conn.ok()) {
-      result.failed_phase = "connect";
-      result.local_error = conn.status();
-    } else {
-      smtp::SmtpClient session(**conn, std::move(client));
-      smtp::SessionResult hello = session.Handshake();
-      if (hello.ok()) {
-        result = session.Send(envelope, content);
-      } else {
-        static_cast<smtp::SessionResult&>(result) = hello;
-      }
-      session.Quit();
+    std::unique_ptr<PooledSession> session = pool_.Acquire(t, options_.client, &result);
+    if (session != nullptr) {
+      result = session->client->Send(envelope, content);
+      pool_.Release(std::move(session));
     }
     report = ReportFromTransaction(envelope, result, remote);
     tried.push_back(remote);

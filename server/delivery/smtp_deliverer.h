@@ -17,12 +17,15 @@
 
 #include "server/delivery/deliverer.h"
 #include "server/delivery/router.h"
+#include "server/delivery/session_pool.h"
 #include "server/smtp/transport.h"
 
 namespace kirim {
 
 struct SmtpDeliveryOptions {
   absl::Duration connect_timeout = absl::Seconds(30);
+  // Session reuse (connect_timeout above is used for new sessions).
+  SessionPoolOptions pool;
   // EHLO name, TLS verification, credentials and per-phase timeouts. The TLS mode and server
   // name come from each Target.
   smtp::ClientOptions client;
@@ -30,8 +33,8 @@ struct SmtpDeliveryOptions {
 
 class SmtpDeliverer final : public Deliverer {
  public:
-  SmtpDeliverer(smtp::Connector& connector, Router& router, SmtpDeliveryOptions options)
-      : connector_(connector), router_(router), options_(std::move(options)) {}
+  SmtpDeliverer(smtp::Connector& connector, Router& router, const Clock& clock,
+                SmtpDeliveryOptions options);
 
   DeliveryReport Deliver(const smtp::Envelope& envelope, absl::string_view content,
                          absl::string_view message_id) override;
@@ -42,9 +45,9 @@ class SmtpDeliverer final : public Deliverer {
   DeliveryReport DeliverGroup(const smtp::Envelope& envelope, absl::string_view content,
                               const std::string& domain);
 
-  smtp::Connector& connector_;
   Router& router_;
   const SmtpDeliveryOptions options_;
+  SessionPool pool_;
 };
 
 // The domain of an addr-spec (after the last '@'), lower-cased.

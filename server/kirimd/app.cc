@@ -108,7 +108,7 @@ absl::Status App::BuildDeliverer() {
     router_ = std::make_unique<RelayRouter>(relay);
   }
   connector_ = std::make_unique<smtp::SocketConnector>();
-  deliverer_ = std::make_unique<SmtpDeliverer>(*connector_, *router_, std::move(o));
+  deliverer_ = std::make_unique<SmtpDeliverer>(*connector_, *router_, clock_, std::move(o));
   return absl::OkStatus();
 }
 
@@ -169,6 +169,8 @@ absl::Status App::Start() {
   qo.shards = rc.shards();
   qo.lease_timeout = Ms(config_.delivery().lease_timeout_ms());
   qo.retention = absl::Hours(rc.message_retention_hours());
+  qo.max_depth = config_.limits().max_queue_depth();
+  qo.event_stream_max_len = rc.event_stream_max_len();
   queue_ = std::make_unique<RedisMessageQueue>(*redis_, redis_.get(), qo);
   suppressions_ = std::make_unique<RedisSuppressionStore>(*redis_, rc.key_prefix());
   if (absl::Status s = queue_->EnsureGroups(); !s.ok()) {
@@ -201,8 +203,11 @@ absl::Status App::Start() {
     mo.limits.max_headers = limits.max_headers();
     mo.limits.max_attachments = limits.max_attachments();
     mo.limits.max_attachment_bytes = limits.max_attachment_bytes();
+    mo.idempotency_window = Ms(limits.idempotency_window_ms());
     mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo);
-    mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_);
+    EventStreamOptions eo;
+    eo.max_streams = limits.max_event_streams();
+    mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_, logger_, eo);
     AdminApiOptions ao;
     ao.operator_tenant = config_.security().admin_tenant();
     admin_api_ = std::make_unique<AdminApi>(*keys_, *suppressions_, *limiter_, limits_, clock_,
@@ -329,6 +334,8 @@ bool App::Stop() {
   }
   workers_.clear();
   if (health_thread_.joinable()) health_thread_.join();
+  // WatchEvents streams never end by themselves: end them (UNAVAILABLE, resume elsewhere).
+  if (mail_service_ != nullptr) mail_service_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + absl::Seconds(5)));
   logger_.Info("kirimd", "stopped", {{"drained", drained ? "true" : "false"}});
   return drained;

@@ -115,5 +115,20 @@ TEST_F(RetryE2eTest, FiveXxForOneRecipientOfThreeGivesPerRecipientResults) {
   EXPECT_EQ(list.suppressions(0).reason(), v1::Suppression::HARD_BOUNCE);
 }
 
+TEST_F(RetryE2eTest, ConsecutiveMessagesReuseOneSessionWithRsetBetween) {
+  SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({}).ok());
+  StartKirimd(peer);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(Send({"ana@example.net"}));
+    // One at a time, so each message finds the previous one's session idle in the pool.
+    ASSERT_TRUE(kirimd_.WaitForEvent("delivered", ids.back()).ok());
+  }
+  EXPECT_EQ(peer.ReceivedCount(), 3);
+  EXPECT_EQ(peer.EventCount("EHLO "), 1) << "one session for three messages";
+  EXPECT_GE(peer.EventCount("RSET"), 2);
+}
+
 }  // namespace
 }  // namespace kirim

@@ -79,9 +79,11 @@ absl::StatusOr<std::string> SmtpPeer::WaitForEvent(const std::string& prefix,
                               timeout);
 }
 
-int SmtpPeer::ReceivedCount() {
+int SmtpPeer::ReceivedCount() { return EventCount("RECEIVED "); }
+
+int SmtpPeer::EventCount(const std::string& prefix) {
   int n = 0;
-  for (const std::string& l : process_.Lines()) n += absl::StartsWith(l, "RECEIVED ");
+  for (const std::string& l : process_.Lines()) n += absl::StartsWith(l, prefix);
   return n;
 }
 

@@ -60,6 +60,8 @@ class SmtpPeer {
                                            absl::Duration timeout = absl::Seconds(30));
   // How many messages were stored so far.
   int ReceivedCount();
+  // How many printed lines start with `prefix` so far (e.g. "EHLO ", "RSET").
+  int EventCount(const std::string& prefix);
 
  private:
   std::string dir_, cert_, key_, maildir_;

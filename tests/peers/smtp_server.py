@@ -23,7 +23,8 @@ Options:
   --stall-data N      hold the reply to the first N completed DATA forever (the message is not
                       stored): a relay that hangs after the content, for crash/timeout tests
 
-Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening, "RECEIVED <name>"
+Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening, "EHLO <name>" for
+every EHLO (one per session, two with STARTTLS), "RSET" for every RSET, "RECEIVED <name>"
 after a message is stored, "REFUSED <reply>" after a DATA is refused, "STALLED <k>" when a DATA
 reply is being held.
 
@@ -55,6 +56,15 @@ class Handler:
         self.data_reply = data_reply
         self.implicit_tls = implicit_tls
         self.count = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        print("EHLO %s" % hostname, flush=True)
+        return responses
+
+    async def handle_RSET(self, server, session, envelope):
+        print("RSET", flush=True)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.rcpt_replies.get(address.lower())
