@@ -1,13 +1,65 @@
 #include "server/api/mail_api.h"
 
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "server/common/status_details.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/common/proto_time.h"
+#include "server/common/status_details.h"
 #include "server/common/status_macros.h"
 #include "server/limits/limit_status.h"
 #include "server/queue/message_id.h"
 
 namespace kirim {
+namespace {
+
+bool IsFinal(v1::MessageState s) {
+  return s == v1::DELIVERED || s == v1::FAILED || s == v1::PARTIALLY_DELIVERED ||
+         s == v1::CANCELLED;
+}
+
+bool IsFinal(v1::RecipientState s) {
+  return s != v1::RECIPIENT_PENDING && s != v1::RECIPIENT_DEFERRED &&
+         s != v1::RECIPIENT_STATE_UNSPECIFIED;
+}
+
+// An event about the whole message (no recipient), carrying its tags and metadata.
+v1::Event MessageEvent(v1::Event::Type type, const v1::Message& m, absl::Time now) {
+  v1::Event e;
+  e.set_type(type);
+  e.set_message(m.name());
+  *e.mutable_time() = ToProtoTime(now);
+  *e.mutable_tags() = m.tags();
+  *e.mutable_metadata() = m.metadata();
+  return e;
+}
+
+absl::Status StoreUnavailable() {
+  return WithRetryDelay(absl::UnavailableError("message store unavailable; nothing was stored"),
+                        absl::Seconds(1));
+}
+
+}  // namespace
+
+std::string SendRequestHash(const v1::SendEmailRequest& request) {
+  v1::SendEmailRequest copy = request;
+  copy.clear_idempotency_key();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    // Deterministic: map fields (headers, metadata) in key order, so equal requests hash alike.
+    coded.SetSerializationDeterministic(true);
+    copy.SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
 MailApi::MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
                  const Clock& clock, Random& random, Logger& logger, MailApiOptions options)
     : queue_(queue),
@@ -18,15 +70,80 @@ MailApi::MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& l
       logger_(logger),
       options_(std::move(options)) {}
 
+absl::StatusOr<v1::SendEmailResponse> MailApi::Deduplicated(const Principal& caller,
+                                                            const IdempotencyRecord& existing,
+                                                            absl::string_view request_hash) {
+  if (existing.request_hash != request_hash) {
+    absl::Status conflict = absl::AlreadyExistsError(
+        absl::StrCat("idempotency_key: already used for a different request (",
+                     MessageName(existing.id), "); use a new key for a new message"));
+    google::rpc::BadRequest bad;
+    auto* v = bad.add_field_violations();
+    v->set_field("idempotency_key");
+    v->set_description("already used for a different request");
+    SetStatusDetail(&conflict, bad);
+    return conflict;
+  }
+  v1::SendEmailResponse response;
+  response.set_id(existing.id);
+  response.set_name(MessageName(existing.id));
+  response.set_deduplicated(true);
+  // The header is in the record; it outlives the key unless retention is shorter than the window.
+  absl::StatusOr<std::optional<StoredMessage>> record = queue_.Get(caller.tenant, existing.id);
+  if (record.ok() && record->has_value()) {
+    response.set_message_id_header((*record)->message().message_id_header());
+  }
+  logger_.Info("api", "deduplicated", {{"tenant", caller.tenant}, {"message_id", existing.id}});
+  return response;
+}
+
+absl::Status MailApi::EnqueueFailed(const Principal& caller, const TenantLimits& limits,
+                                    int64_t cost, absl::Status stored) {
+  // Not stored: give the charge back so a retry is not billed twice (best effort).
+  limiter_.Release(caller.tenant, limits, cost).IgnoreError();
+  logger_.Warning("api", "enqueue_failed",
+                  {{"tenant", caller.tenant}, {"error", stored.message()}});
+  switch (stored.code()) {
+    case absl::StatusCode::kUnavailable:
+      return StoreUnavailable();
+    case absl::StatusCode::kResourceExhausted:
+      // The queue is at its depth limit (or Redis is out of memory): shed load, store nothing.
+      return WithRetryDelay(
+          absl::ResourceExhaustedError(absl::StrCat(
+              "the queue is full; nothing was stored, retry later (", stored.message(), ")")),
+          options_.queue_full_retry_delay);
+    default:
+      return stored;
+  }
+}
+
 absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller,
                                                          const v1::SendEmailRequest& request) {
   const absl::Time now = clock_.Now();
   KIRIM_ASSIGN_OR_RETURN(ValidatedSend valid, ValidateSendEmail(request, options_.limits, now));
 
-  const std::string id = NewMessageId(clock_, random_);
+  // A retry of an accepted request answers before any charge: it must not hit a limit.
+  const std::string& key = request.idempotency_key();
+  std::string request_hash;
+  if (!key.empty()) {
+    request_hash = SendRequestHash(request);
+    absl::StatusOr<std::optional<IdempotencyRecord>> claimed =
+        queue_.FindIdempotencyKey(caller.tenant, key);
+    if (!claimed.ok()) {
+      return claimed.status().code() == absl::StatusCode::kUnavailable ? StoreUnavailable()
+                                                                       : claimed.status();
+    }
+    if (claimed->has_value()) return Deduplicated(caller, **claimed, request_hash);
+  }
+
+  // With a key, the id carries the key's shard selector: the claim and the message share a slot.
+  const std::string id =
+      key.empty() ? NewMessageId(clock_, random_)
+                  : NewMessageId(clock_, random_, ShardSelectorForKey(caller.tenant, key));
   // The Message-ID's right side is the From domain, so it aligns with what DKIM will sign.
-  const std::string id_domain =
-      valid.from.domain.empty() || valid.from.domain[0] == '[' ? options_.hostname : valid.from.domain;
+  const std::string id_domain = valid.from.domain.empty() || valid.from.domain[0] == '['
+                                    ? options_.hostname
+                                    : valid.from.domain;
 
   StoredMessage record;
   record.set_tenant(caller.tenant);
@@ -42,7 +159,7 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
   m.set_from(request.from());
   m.set_subject(request.subject());
   m.set_priority(request.priority() == v1::PRIORITY_UNSPECIFIED ? v1::TRANSACTIONAL
-                                                                 : request.priority());
+                                                                : request.priority());
   *m.mutable_tags() = request.tags();
   *m.mutable_metadata() = request.metadata();
   *m.mutable_create_time() = ToProtoTime(now);
@@ -60,10 +177,7 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
   const int64_t cost = static_cast<int64_t>(valid.envelope_recipients.size());
   absl::StatusOr<LimitDecision> decision = limiter_.Acquire(caller.tenant, limits, cost);
   if (!decision.ok()) {
-    if (decision.status().code() == absl::StatusCode::kUnavailable) {
-      return WithRetryDelay(absl::UnavailableError("message store unavailable; nothing was stored"),
-                            absl::Seconds(1));
-    }
+    if (decision.status().code() == absl::StatusCode::kUnavailable) return StoreUnavailable();
     return decision.status();
   }
   if (!decision->allowed) {
@@ -72,16 +186,20 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
   }
 
   const Lane lane = m.priority() == v1::BULK ? Lane::kBulk : Lane::kTransactional;
-  absl::Status stored = queue_.Enqueue(record, lane, valid.send_at);
-  if (!stored.ok()) {
-    // Not stored: give the charge back so a retry is not billed twice (best effort).
-    limiter_.Release(caller.tenant, limits, cost).IgnoreError();
-    logger_.Warning("api", "enqueue_failed", {{"tenant", caller.tenant}, {"error", stored.message()}});
-    if (stored.code() == absl::StatusCode::kUnavailable) {
-      return WithRetryDelay(absl::UnavailableError("message store unavailable; nothing was stored"),
-                            absl::Seconds(1));
+  const std::vector<v1::Event> events = {MessageEvent(v1::Event::QUEUED, m, now)};
+  if (key.empty()) {
+    absl::Status stored = queue_.Enqueue(record, lane, valid.send_at, events);
+    if (!stored.ok()) return EnqueueFailed(caller, limits, cost, stored);
+  } else {
+    absl::StatusOr<EnqueueOutcome> outcome = queue_.EnqueueIdempotent(
+        record, lane, valid.send_at, IdempotencyKey{key, request_hash, options_.idempotency_window},
+        events);
+    if (!outcome.ok()) return EnqueueFailed(caller, limits, cost, outcome.status());
+    if (outcome->deduplicated) {
+      // A concurrent call with the same key won the race: this one stored nothing.
+      limiter_.Release(caller.tenant, limits, cost).IgnoreError();
+      return Deduplicated(caller, outcome->existing, request_hash);
     }
-    return stored;
   }
   logger_.Info("api", "accepted",
                {{"tenant", caller.tenant},
@@ -105,6 +223,82 @@ absl::StatusOr<v1::Message> MailApi::GetMessage(const Principal& caller,
     return absl::NotFoundError(absl::StrCat("no message ", MessageName(*id)));
   }
   return std::move(*record->mutable_message());
+}
+
+absl::StatusOr<v1::Message> MailApi::CancelMessage(const Principal& caller,
+                                                   const v1::CancelMessageRequest& request) {
+  auto id = ParseMessageName(request.name());
+  if (!id.ok()) return InvalidField("name", std::string(id.status().message()));
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<StoredMessage> cancelled = queue_.Cancel(
+      caller.tenant, *id, [&](StoredMessage& record) -> absl::StatusOr<std::vector<v1::Event>> {
+        v1::Message& m = *record.mutable_message();
+        if (IsFinal(m.state())) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("the message is already ", v1::MessageState_Name(m.state()),
+                           "; only queued, scheduled or deferred messages can be cancelled"));
+        }
+        if (m.state() == v1::SENDING) {
+          return absl::FailedPreconditionError(
+              "the message is being delivered and can no longer be cancelled");
+        }
+        m.set_state(v1::CANCELLED);
+        *m.mutable_update_time() = ToProtoTime(now);
+        m.clear_next_attempt_time();
+        for (auto& r : *m.mutable_recipients()) {
+          if (IsFinal(r.state())) continue;
+          r.set_state(v1::RECIPIENT_CANCELLED);
+          *r.mutable_update_time() = ToProtoTime(now);
+        }
+        return std::vector<v1::Event>{MessageEvent(v1::Event::CANCELLED, m, now)};
+      });
+  if (!cancelled.ok()) {
+    if (cancelled.status().code() == absl::StatusCode::kUnavailable) {
+      return WithRetryDelay(absl::UnavailableError("message store unavailable; nothing changed"),
+                            absl::Seconds(1));
+    }
+    return cancelled.status();
+  }
+  logger_.Info("api", "cancelled", {{"tenant", caller.tenant}, {"message_id", *id}});
+  return std::move(*cancelled->mutable_message());
+}
+
+absl::StatusOr<EventWatch> MailApi::StartWatch(const Principal& caller,
+                                               const v1::WatchEventsRequest& request) {
+  EventWatch watch;
+  watch.tenant = caller.tenant;
+  KIRIM_ASSIGN_OR_RETURN(watch.filter, EventFilter::FromRequest(request));
+  if (request.cursor().empty()) {
+    KIRIM_ASSIGN_OR_RETURN(watch.cursor, queue_.LatestEventCursor(caller.tenant));
+    return watch;
+  }
+  // Check the cursor now, so a bad one is this call's error rather than the stream's.
+  absl::StatusOr<std::vector<v1::Event>> probe =
+      queue_.ReadEvents(caller.tenant, request.cursor(), 0, absl::ZeroDuration());
+  if (!probe.ok()) {
+    if (probe.status().code() == absl::StatusCode::kInvalidArgument) {
+      return InvalidField("cursor",
+                          "not a cursor of this event stream: pass back an Event.cursor "
+                          "unchanged, or leave it empty to start from now");
+    }
+    return probe.status();
+  }
+  watch.cursor = request.cursor();
+  return watch;
+}
+
+absl::StatusOr<std::vector<v1::Event>> MailApi::NextEvents(EventWatch& watch, int max,
+                                                           absl::Duration block) {
+  KIRIM_ASSIGN_OR_RETURN(std::vector<v1::Event> read,
+                         queue_.ReadEvents(watch.tenant, watch.cursor, max, block));
+  if (read.empty()) return read;
+  watch.cursor = read.back().cursor();
+  std::vector<v1::Event> matching;
+  matching.reserve(read.size());
+  for (v1::Event& e : read) {
+    if (watch.filter.Matches(e)) matching.push_back(std::move(e));
+  }
+  return matching;
 }
 
 }  // namespace kirim

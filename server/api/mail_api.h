@@ -4,6 +4,8 @@
 //
 //   MailApi api(queue, limiter, limits, clock, random, logger, options);
 //   absl::StatusOr<v1::SendEmailResponse> r = api.SendEmail(principal, request);
+//   absl::StatusOr<EventWatch> w = api.StartWatch(principal, watch_request);
+//   while (...) for (v1::Event& e : *api.NextEvents(*w, 100, absl::Seconds(1))) send(e);
 #ifndef KIRIM_SERVER_API_MAIL_API_H_
 #define KIRIM_SERVER_API_MAIL_API_H_
 
@@ -17,6 +19,7 @@
 #include "server/common/clock.h"
 #include "server/common/logger.h"
 #include "server/common/random.h"
+#include "server/events/event_filter.h"
 #include "server/limits/send_limiter.h"
 #include "server/queue/message_queue.h"
 
@@ -26,7 +29,23 @@ struct MailApiOptions {
   SendLimits limits;
   // Domain for Message-ID when the From domain is an address literal.
   std::string hostname = "localhost";
+  // How long an idempotency_key keeps answering with its message.
+  absl::Duration idempotency_window = absl::Hours(24);
+  // RetryInfo delay when the queue is full (RESOURCE_EXHAUSTED).
+  absl::Duration queue_full_retry_delay = absl::Seconds(30);
 };
+
+// One WatchEvents call's position and filter; NextEvents moves it forward.
+struct EventWatch {
+  std::string tenant;
+  // After the last event read (sent or filtered out).
+  std::string cursor;
+  EventFilter filter;
+};
+
+// SHA-256 (hex) of the request's deterministic serialization with idempotency_key cleared:
+// what "the same request" means for an idempotency key.
+std::string SendRequestHash(const v1::SendEmailRequest& request);
 
 class MailApi {
  public:
@@ -34,16 +53,37 @@ class MailApi {
           const Clock& clock, Random& random, Logger& logger, MailApiOptions options);
 
   // Validates, charges the tenant's rate and daily quota (one unit per envelope recipient),
-  // then stores and queues in one atomic step; the answer comes only after Redis has the
-  // message. INVALID_ARGUMENT (with BadRequest) stores and charges nothing; RESOURCE_EXHAUSTED
-  // (QuotaFailure + RetryInfo) when over a limit; UNAVAILABLE when Redis cannot be reached
-  // (nothing stored, the charge refunded; safe to retry).
+  // then stores, queues and logs a QUEUED event in one atomic step; the answer comes only after
+  // Redis has the message. INVALID_ARGUMENT (with BadRequest) stores and charges nothing;
+  // RESOURCE_EXHAUSTED (QuotaFailure + RetryInfo) when over a limit, or (RetryInfo) when the
+  // queue is at limits.max_queue_depth; UNAVAILABLE when Redis cannot be reached (nothing
+  // stored, the charge refunded; safe to retry).
+  // With an idempotency_key: a key already used within the window answers with the original
+  // message (deduplicated: true; nothing queued or charged); used for a different request, it
+  // is ALREADY_EXISTS naming idempotency_key. Concurrent identical calls queue exactly one.
   absl::StatusOr<v1::SendEmailResponse> SendEmail(const Principal& caller,
                                                   const v1::SendEmailRequest& request);
 
   // NOT_FOUND for an unknown id and for another tenant's id alike (no existence leak).
   absl::StatusOr<v1::Message> GetMessage(const Principal& caller,
                                          const v1::GetMessageRequest& request);
+
+  // Cancels a message that is waiting (queued, scheduled or deferred): state CANCELLED, every
+  // recipient without a final answer RECIPIENT_CANCELLED, a CANCELLED event, out of the queue.
+  // FAILED_PRECONDITION when a worker is delivering it or it is already final; NOT_FOUND as
+  // GetMessage.
+  absl::StatusOr<v1::Message> CancelMessage(const Principal& caller,
+                                            const v1::CancelMessageRequest& request);
+
+  // Checks a WatchEvents request (INVALID_ARGUMENT naming the field; OUT_OF_RANGE for a cursor
+  // older than retention) and fixes its start: the given cursor, or now.
+  absl::StatusOr<EventWatch> StartWatch(const Principal& caller,
+                                        const v1::WatchEventsRequest& request);
+
+  // The watch's next matching events (at most `max`, waiting up to `block`), moving its cursor
+  // past everything read. Only the watch's tenant's events, ever.
+  absl::StatusOr<std::vector<v1::Event>> NextEvents(EventWatch& watch, int max,
+                                                    absl::Duration block);
 
  private:
   MessageQueue& queue_;
@@ -52,6 +92,12 @@ class MailApi {
   const Clock& clock_;
   Random& random_;
   Logger& logger_;
+  absl::StatusOr<v1::SendEmailResponse> Deduplicated(const Principal& caller,
+                                                     const IdempotencyRecord& existing,
+                                                     absl::string_view request_hash);
+  absl::Status EnqueueFailed(const Principal& caller, const TenantLimits& limits, int64_t cost,
+                             absl::Status stored);
+
   const MailApiOptions options_;
 };
 

@@ -1,7 +1,10 @@
 #include "server/api/mail_api.h"
 
 #include <cstdio>
+#include <set>
+#include <thread>
 
+#include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "tests/common/fake_clock.h"
@@ -34,7 +37,7 @@ class MailApiTest : public ::testing::Test {
 
   testing::FakeClock clock_;
   testing::FakeRandom random_;
-  testing::FakeMessageQueue queue_;
+  testing::FakeMessageQueue queue_{&clock_};
   FILE* null_;
   Logger logger_;
   testing::FakeSendLimiter limiter_;
@@ -82,7 +85,8 @@ TEST_F(MailApiTest, RecipientsCountAgainstTheRateAndRefusalsCarryRetryInfo) {
   ASSERT_TRUE(api_.SendEmail(alice_, Request()).ok());  // 2 recipients (to + bcc)
   auto refused = api_.SendEmail(alice_, Request());     // needs 2, 1 left
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_TRUE(refused.status().GetPayload("type.googleapis.com/google.rpc.QuotaFailure").has_value());
+  EXPECT_TRUE(
+      refused.status().GetPayload("type.googleapis.com/google.rpc.QuotaFailure").has_value());
   auto retry = refused.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo");
   ASSERT_TRUE(retry.has_value());
   google::rpc::RetryInfo info;
@@ -101,7 +105,8 @@ TEST_F(MailApiTest, AFailedStoreRefundsTheCharge) {
   EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(), absl::StatusCode::kUnavailable);
   queue_.set_unavailable(false);
   EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok()) << "the failed call must not use the quota";
-  EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(MailApiTest, InvalidRequestsAreNotCharged) {
@@ -130,9 +135,332 @@ TEST_F(MailApiTest, GetMessageIsTenantScoped) {
   EXPECT_EQ(mine->id(), sent->id());
   EXPECT_EQ(mine->state(), v1::QUEUED);
   // Another tenant asking for the same id learns nothing, not even that it exists.
-  EXPECT_EQ(api_.GetMessage(Principal{"mallory"}, get).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(api_.GetMessage(Principal{"mallory"}, get).status().code(),
+            absl::StatusCode::kNotFound);
   get.set_name("messages/not-an-id");
   EXPECT_EQ(api_.GetMessage(alice_, get).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// --- events -------------------------------------------------------------------------------
+
+TEST_F(MailApiTest, AcceptingAMessageLogsOneQueuedEventInTheSameStep) {
+  v1::SendEmailRequest req = Request();
+  (*req.mutable_metadata())["order"] = "42";
+  auto sent = api_.SendEmail(alice_, req);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  std::vector<v1::Event> events = queue_.events("alice");
+  ASSERT_EQ(events.size(), 1u) << "one event per message, not per recipient";
+  EXPECT_EQ(events[0].type(), v1::Event::QUEUED);
+  EXPECT_EQ(events[0].message(), sent->name());
+  EXPECT_EQ(events[0].recipient(), "");
+  EXPECT_EQ(events[0].time().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_THAT(events[0].tags(), ::testing::ElementsAre("orders"));
+  EXPECT_EQ(events[0].metadata().at("order"), "42");
+  // Refused sends log nothing.
+  v1::SendEmailRequest bad = Request();
+  bad.clear_from();
+  EXPECT_FALSE(api_.SendEmail(alice_, bad).ok());
+  queue_.set_max_depth(1);
+  EXPECT_FALSE(api_.SendEmail(alice_, Request()).ok());
+  EXPECT_EQ(queue_.events("alice").size(), 1u);
+}
+
+v1::WatchEventsRequest Watch(std::string cursor = "") {
+  v1::WatchEventsRequest w;
+  w.set_cursor(std::move(cursor));
+  return w;
+}
+
+TEST_F(MailApiTest, AWatchStartsNowSeesOnlyItsTenantAndResumesFromAnyCursor) {
+  ASSERT_TRUE(api_.SendEmail(alice_, Request()).ok());  // before the watch: not seen
+  auto watch = api_.StartWatch(alice_, Watch());
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  std::vector<std::string> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(api_.SendEmail(alice_, Request())->name());
+    ASSERT_TRUE(api_.SendEmail(Principal{"bob"}, Request()).ok());
+  }
+  std::vector<v1::Event> seen;
+  for (int i = 0; i < 10; ++i) {
+    auto next = api_.NextEvents(*watch, 2, absl::ZeroDuration());
+    ASSERT_TRUE(next.ok()) << next.status();
+    seen.insert(seen.end(), next->begin(), next->end());
+  }
+  ASSERT_EQ(seen.size(), 5u);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i].message(), sent[i]);
+
+  // A new watch from the second event's cursor: exactly the three after it.
+  auto resumed = api_.StartWatch(alice_, Watch(seen[1].cursor()));
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  auto rest = api_.NextEvents(*resumed, 100, absl::ZeroDuration());
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 3u);
+  EXPECT_EQ((*rest)[0].message(), sent[2]);
+  EXPECT_EQ((*rest)[2].message(), sent[4]);
+}
+
+TEST_F(MailApiTest, WatchFiltersByTypeTagAndMessageAndStillMovesPastTheRest) {
+  v1::SendEmailRequest news = Request();
+  news.clear_tags();
+  news.add_tags("news");
+  auto start = queue_.LatestEventCursor("alice");
+  ASSERT_TRUE(start.ok());
+  auto order = api_.SendEmail(alice_, Request());
+  auto letter = api_.SendEmail(alice_, news);
+  ASSERT_TRUE(order.ok() && letter.ok());
+  v1::CancelMessageRequest cancel;
+  cancel.set_name(letter->name());
+  ASSERT_TRUE(api_.CancelMessage(alice_, cancel).ok());
+
+  auto read_all = [&](v1::WatchEventsRequest w) {
+    w.set_cursor(*start);
+    auto watch = api_.StartWatch(alice_, w);
+    EXPECT_TRUE(watch.ok()) << watch.status();
+    std::vector<std::string> out;
+    for (int i = 0; i < 5 && watch.ok(); ++i) {
+      auto next = api_.NextEvents(*watch, 1, absl::ZeroDuration());
+      EXPECT_TRUE(next.ok()) << next.status();
+      if (!next.ok()) break;
+      for (const auto& e : *next) out.push_back(v1::Event::Type_Name(e.type()) + " " + e.message());
+    }
+    return out;
+  };
+  v1::WatchEventsRequest by_type;
+  by_type.add_types(v1::Event::CANCELLED);
+  EXPECT_THAT(read_all(by_type), ::testing::ElementsAre("CANCELLED " + letter->name()));
+  v1::WatchEventsRequest by_tag;
+  by_tag.set_tag("orders");
+  EXPECT_THAT(read_all(by_tag), ::testing::ElementsAre("QUEUED " + order->name()));
+  v1::WatchEventsRequest by_message;
+  by_message.set_message(letter->name());
+  EXPECT_THAT(read_all(by_message),
+              ::testing::ElementsAre("QUEUED " + letter->name(), "CANCELLED " + letter->name()));
+}
+
+TEST_F(MailApiTest, BadWatchRequestsNameTheFieldAndStaleCursorsAreOutOfRange) {
+  auto bad_cursor = api_.StartWatch(alice_, Watch("not-a-cursor"));
+  ASSERT_EQ(bad_cursor.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_cursor.status().message().substr(0, 7), "cursor:");
+  v1::WatchEventsRequest bad_type;
+  bad_type.add_types(v1::Event::TYPE_UNSPECIFIED);
+  EXPECT_EQ(api_.StartWatch(alice_, bad_type).status().code(), absl::StatusCode::kInvalidArgument);
+
+  queue_.set_event_stream_max_len(2);
+  auto start = queue_.LatestEventCursor("alice");
+  ASSERT_TRUE(start.ok());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(api_.SendEmail(alice_, Request()).ok());
+  EXPECT_EQ(api_.StartWatch(alice_, Watch(*start)).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+// --- idempotency --------------------------------------------------------------------------
+
+TEST_F(MailApiTest, TheSameIdempotencyKeyAnswersWithTheOriginalAndQueuesNothing) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 2});
+  v1::SendEmailRequest req = Request();  // 2 recipients: the whole quota
+  req.set_idempotency_key("order-42");
+  auto first = api_.SendEmail(alice_, req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->deduplicated());
+  // The retry is answered although the quota is used up: it costs nothing.
+  auto retry = api_.SendEmail(alice_, req);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->deduplicated());
+  EXPECT_EQ(retry->id(), first->id());
+  EXPECT_EQ(retry->name(), first->name());
+  EXPECT_EQ(retry->message_id_header(), first->message_id_header());
+  EXPECT_EQ(queue_.record_count(), 1u);
+  EXPECT_EQ(queue_.ready_count(), 1u);
+  EXPECT_EQ(queue_.events("alice").size(), 1u);
+  // Another tenant's identical key is its own.
+  auto bobs = api_.SendEmail(Principal{"bob"}, req);
+  ASSERT_TRUE(bobs.ok());
+  EXPECT_FALSE(bobs->deduplicated());
+  EXPECT_NE(bobs->id(), first->id());
+  // After the window the key is free again.
+  clock_.Advance(absl::Hours(24));
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 0});
+  auto later = api_.SendEmail(alice_, req);
+  ASSERT_TRUE(later.ok());
+  EXPECT_FALSE(later->deduplicated());
+  EXPECT_NE(later->id(), first->id());
+}
+
+TEST_F(MailApiTest, TheSameKeyForADifferentRequestIsAlreadyExistsNamingTheField) {
+  v1::SendEmailRequest req = Request();
+  req.set_idempotency_key("order-42");
+  ASSERT_TRUE(api_.SendEmail(alice_, req).ok());
+  req.set_subject("Order 43");
+  auto clash = api_.SendEmail(alice_, req);
+  ASSERT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(clash.status().message().find("idempotency_key"), absl::string_view::npos);
+  auto bad = clash.status().GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  ASSERT_TRUE(bad.has_value());
+  google::rpc::BadRequest details;
+  ASSERT_TRUE(details.ParseFromString(std::string(*bad)));
+  EXPECT_EQ(details.field_violations(0).field(), "idempotency_key");
+  EXPECT_EQ(queue_.record_count(), 1u);
+}
+
+TEST_F(MailApiTest, RequestHashIgnoresTheKeyAndMapOrderButNotThePayload) {
+  v1::SendEmailRequest a = Request();
+  (*a.mutable_metadata())["x"] = "1";
+  (*a.mutable_metadata())["y"] = "2";
+  v1::SendEmailRequest b = Request();
+  (*b.mutable_metadata())["y"] = "2";
+  (*b.mutable_metadata())["x"] = "1";
+  b.set_idempotency_key("anything");
+  EXPECT_EQ(SendRequestHash(a), SendRequestHash(b));
+  EXPECT_EQ(SendRequestHash(a).size(), 64u);
+  b.mutable_send_at()->set_seconds(1);
+  EXPECT_NE(SendRequestHash(a), SendRequestHash(b));
+}
+
+TEST_F(MailApiTest, RacingCallsWithOneKeyQueueOneAndAllLearnItsId) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 100});
+  v1::SendEmailRequest req = Request();
+  req.set_idempotency_key("race");
+  constexpr int kCalls = 8;
+  std::vector<absl::StatusOr<v1::SendEmailResponse>> results(kCalls, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&, i] { results[i] = api_.SendEmail(alice_, req); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  int fresh = 0;
+  for (auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    ids.insert(r->id());
+    fresh += !r->deduplicated();
+  }
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(queue_.record_count(), 1u);
+  // Only the stored message was charged: 98 of 100 recipients remain.
+  req.set_idempotency_key("");
+  for (int i = 0; i < 49; ++i) ASSERT_TRUE(api_.SendEmail(alice_, req).ok()) << i;
+  EXPECT_EQ(api_.SendEmail(alice_, req).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(MailApiTest, AnUnreachableKeyStoreIsUnavailable) {
+  v1::SendEmailRequest req = Request();
+  req.set_idempotency_key("k");
+  queue_.set_unavailable(true);
+  auto r = api_.SendEmail(alice_, req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(r.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo").has_value());
+}
+
+// --- backpressure -------------------------------------------------------------------------
+
+TEST_F(MailApiTest, AFullQueueRefusesWithRetryInfoStoresNothingAndRefundsTheCharge) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 4});
+  queue_.set_max_depth(1);
+  ASSERT_TRUE(api_.SendEmail(alice_, Request()).ok());  // 2 of 4
+  auto full = api_.SendEmail(alice_, Request());
+  ASSERT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted) << full.status();
+  auto retry = full.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo");
+  ASSERT_TRUE(retry.has_value());
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(info.ParseFromString(std::string(*retry)));
+  EXPECT_EQ(info.retry_delay().seconds(), 30);
+  EXPECT_FALSE(full.status().GetPayload("type.googleapis.com/google.rpc.QuotaFailure").has_value())
+      << "a full queue is not the tenant's quota";
+  EXPECT_EQ(queue_.record_count(), 1u);
+  // The refused call gave its 2 recipients back: 2 more fit, then the quota bites.
+  queue_.set_max_depth(0);
+  EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok());
+  EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+// --- cancel ---------------------------------------------------------------------------------
+
+TEST_F(MailApiTest, CancelStopsAQueuedOrScheduledMessageForGood) {
+  v1::SendEmailRequest later = Request();
+  later.mutable_send_at()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
+  auto now_sent = api_.SendEmail(alice_, Request());
+  auto scheduled = api_.SendEmail(alice_, later);
+  ASSERT_TRUE(now_sent.ok() && scheduled.ok());
+  clock_.Advance(absl::Minutes(1));
+  for (const auto* sent : {&*now_sent, &*scheduled}) {
+    v1::CancelMessageRequest req;
+    req.set_name(sent->id());  // a bare id works too
+    auto m = api_.CancelMessage(alice_, req);
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(m->state(), v1::CANCELLED);
+    EXPECT_EQ(m->update_time().seconds(), absl::ToUnixSeconds(clock_.Now()));
+    for (const auto& r : m->recipients())
+      EXPECT_EQ(r.state(), v1::RECIPIENT_CANCELLED) << r.address();
+    v1::GetMessageRequest get;
+    get.set_name(sent->name());
+    EXPECT_EQ(api_.GetMessage(alice_, get)->state(), v1::CANCELLED);
+  }
+  EXPECT_EQ(queue_.ready_count(), 0u);
+  EXPECT_EQ(queue_.scheduled_count(), 0u);
+  std::vector<v1::Event> events = queue_.events("alice");
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2].type(), v1::Event::CANCELLED);
+  EXPECT_EQ(events[2].message(), now_sent->name());
+  EXPECT_EQ(events[3].message(), scheduled->name());
+}
+
+TEST_F(MailApiTest, CancelRefusesWhatIsBeingSentOrFinishedAndWhatIsNotYours) {
+  auto leased = api_.SendEmail(alice_, Request());
+  ASSERT_TRUE(leased.ok());
+  auto taken = queue_.Take("w1", 1, absl::ZeroDuration());
+  ASSERT_TRUE(taken.ok() && taken->size() == 1u);
+  v1::CancelMessageRequest req;
+  req.set_name(leased->name());
+  auto busy = api_.CancelMessage(alice_, req);
+  EXPECT_EQ(busy.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(busy.status().message().find("being delivered"), absl::string_view::npos)
+      << busy.status();
+
+  StoredMessage done = (*taken)[0].record;
+  done.mutable_message()->set_state(v1::DELIVERED);
+  done.mutable_message()->mutable_recipients(0)->set_state(v1::RECIPIENT_DELIVERED);
+  ASSERT_TRUE(queue_.Complete((*taken)[0], done).ok());
+  auto final_state = api_.CancelMessage(alice_, req);
+  EXPECT_EQ(final_state.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(final_state.status().message().find("already DELIVERED"), absl::string_view::npos)
+      << final_state.status();
+
+  auto mine = api_.SendEmail(alice_, Request());
+  ASSERT_TRUE(mine.ok());
+  req.set_name(mine->name());
+  EXPECT_EQ(api_.CancelMessage(Principal{"mallory"}, req).status().code(),
+            absl::StatusCode::kNotFound);
+  req.set_name("messages/01KB5Z3Q8R0000000000000000");
+  EXPECT_EQ(api_.CancelMessage(alice_, req).status().code(), absl::StatusCode::kNotFound);
+  req.set_name("messages/nope");
+  EXPECT_EQ(api_.CancelMessage(alice_, req).status().code(), absl::StatusCode::kInvalidArgument);
+  req.set_name(mine->name());
+  auto cancelled = api_.CancelMessage(alice_, req);
+  ASSERT_TRUE(cancelled.ok());
+  auto again = api_.CancelMessage(alice_, req);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("already CANCELLED"), absl::string_view::npos);
+}
+
+TEST_F(MailApiTest, CancelKeepsFinalRecipientResults) {
+  auto sent = api_.SendEmail(alice_, Request());
+  ASSERT_TRUE(sent.ok());
+  auto taken = queue_.Take("w1", 1, absl::ZeroDuration());
+  ASSERT_TRUE(taken.ok() && taken->size() == 1u);
+  StoredMessage partly = (*taken)[0].record;
+  partly.mutable_message()->set_state(v1::DEFERRED);
+  partly.mutable_message()->mutable_recipients(0)->set_state(v1::RECIPIENT_DELIVERED);
+  partly.mutable_message()->mutable_recipients(1)->set_state(v1::RECIPIENT_DEFERRED);
+  ASSERT_TRUE(queue_.Defer((*taken)[0], partly, clock_.Now() + absl::Minutes(5)).ok());
+  v1::CancelMessageRequest req;
+  req.set_name(sent->name());
+  auto m = api_.CancelMessage(alice_, req);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->state(), v1::CANCELLED);
+  EXPECT_EQ(m->recipients(0).state(), v1::RECIPIENT_DELIVERED);
+  EXPECT_EQ(m->recipients(1).state(), v1::RECIPIENT_CANCELLED);
+  EXPECT_FALSE(m->has_next_attempt_time());
 }
 
 }  // namespace

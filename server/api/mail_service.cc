@@ -1,5 +1,7 @@
 #include "server/api/mail_service.h"
 
+#include <memory>
+
 namespace kirim {
 
 grpc::ServerUnaryReactor* MailService::SendEmail(grpc::CallbackServerContext* context,
@@ -16,28 +18,37 @@ grpc::ServerUnaryReactor* MailService::GetMessage(grpc::CallbackServerContext* c
                     [&](const Principal& p) { return api_.GetMessage(p, *request); });
 }
 
+grpc::ServerUnaryReactor* MailService::CancelMessage(grpc::CallbackServerContext* context,
+                                                     const v1::CancelMessageRequest* request,
+                                                     v1::Message* response) {
+  return ServeUnary(context, guard_, Method("CancelMessage"), response,
+                    [&](const Principal& p) { return api_.CancelMessage(p, *request); });
+}
+
+grpc::ServerWriteReactor<v1::Event>* MailService::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  absl::StatusOr<Principal> caller = guard_.Admit(context, Method("WatchEvents"));
+  if (!caller.ok()) return new FinishedWriter<v1::Event>(ToGrpcStatus(caller.status()));
+  absl::StatusOr<EventWatch> watch = api_.StartWatch(*caller, *request);
+  if (!watch.ok()) return new FinishedWriter<v1::Event>(ToGrpcStatus(watch.status()));
+  // Only the stream's reader thread touches the watch after this.
+  auto state = std::make_shared<EventWatch>(std::move(*watch));
+  MailApi* api = &api_;
+  return streams_.Open(caller->tenant, [api, state](int max, absl::Duration block) {
+    return api->NextEvents(*state, max, block);
+  });
+}
+
 grpc::ServerUnaryReactor* MailService::SendBatch(grpc::CallbackServerContext* context,
                                                  const v1::SendBatchRequest*,
                                                  v1::SendBatchResponse*) {
   return Unimplemented(context, guard_, Method("SendBatch"));
 }
 
-grpc::ServerUnaryReactor* MailService::CancelMessage(grpc::CallbackServerContext* context,
-                                                     const v1::CancelMessageRequest*, v1::Message*) {
-  return Unimplemented(context, guard_, Method("CancelMessage"));
-}
-
 grpc::ServerUnaryReactor* MailService::PreviewEmail(grpc::CallbackServerContext* context,
                                                     const v1::SendEmailRequest*,
                                                     v1::PreviewEmailResponse*) {
   return Unimplemented(context, guard_, Method("PreviewEmail"));
-}
-
-grpc::ServerWriteReactor<v1::Event>* MailService::WatchEvents(grpc::CallbackServerContext* context,
-                                                              const v1::WatchEventsRequest*) {
-  absl::StatusOr<Principal> caller = guard_.Admit(context, Method("WatchEvents"));
-  return new FinishedWriter<v1::Event>(ToGrpcStatus(
-      caller.ok() ? absl::UnimplementedError("WatchEvents is not implemented yet") : caller.status()));
 }
 
 }  // namespace kirim

@@ -181,6 +181,7 @@ void ApplyDefaults(Config* c) {
   if (r->health_interval_ms() == 0) r->set_health_interval_ms(1000);
   if (r->shards() == 0) r->set_shards(1);
   if (r->message_retention_hours() == 0) r->set_message_retention_hours(24 * 7);
+  if (r->event_stream_max_len() == 0) r->set_event_stream_max_len(1000000);
 
   auto* d = c->mutable_delivery();
   if (d->mode() == Delivery::MODE_UNSPECIFIED) d->set_mode(Delivery::SANDBOX);
@@ -199,6 +200,17 @@ void ApplyDefaults(Config* c) {
   if (retry->delay_warning_ms() == 0) retry->set_delay_warning_ms(4 * 3600 * 1000);
   if (d->poll_interval_ms() == 0) d->set_poll_interval_ms(1000);
   if (d->shutdown_grace_ms() == 0) d->set_shutdown_grace_ms(30 * 1000);
+  auto* shaping_defaults = d->mutable_shaping()->mutable_defaults();
+  if (shaping_defaults->max_connections() == 0) shaping_defaults->set_max_connections(10);
+  if (shaping_defaults->max_messages_per_connection() == 0) {
+    shaping_defaults->set_max_messages_per_connection(100);
+  }
+  for (auto& o : *d->mutable_shaping()->mutable_destinations()) {
+    if (o.max_connections() == 0) o.set_max_connections(shaping_defaults->max_connections());
+    if (o.max_messages_per_connection() == 0) {
+      o.set_max_messages_per_connection(shaping_defaults->max_messages_per_connection());
+    }
+  }
   auto* direct = d->mutable_direct();
   if (direct->port() == 0) direct->set_port(25);
   if (direct->dns_timeout_ms() == 0) direct->set_dns_timeout_ms(5000);
@@ -234,6 +246,9 @@ void ApplyDefaults(Config* c) {
   if (l->max_attachments() == 0) l->set_max_attachments(20);
   if (l->max_attachment_bytes() == 0) l->set_max_attachment_bytes(10 * 1024 * 1024);
   if (l->max_request_bytes() == 0) l->set_max_request_bytes(2 * l->max_message_bytes());
+  if (l->max_queue_depth() == 0) l->set_max_queue_depth(1000000);
+  if (l->idempotency_window_ms() == 0) l->set_idempotency_window_ms(24 * 60 * 60 * 1000);
+  if (l->max_event_streams() == 0) l->set_max_event_streams(256);
   if (!l->has_default_tenant_limits()) {
     l->mutable_default_tenant_limits()->set_rate_per_second(100);
     l->mutable_default_tenant_limits()->set_burst(1000);
@@ -273,6 +288,12 @@ absl::Status ValidateConfig(const Config& c) {
   const auto& r = c.redis();
   if (r.port() <= 0 || r.port() > 65535) return bad("redis.port", "must be 1..65535");
   if (r.shards() < 1 || r.shards() > 1024) return bad("redis.shards", "must be 1..1024");
+  if (r.event_stream_max_len() < 1) return bad("redis.event_stream_max_len", "must be positive");
+  if (c.limits().max_queue_depth() < 1) return bad("limits.max_queue_depth", "must be positive");
+  if (c.limits().idempotency_window_ms() < 1000) {
+    return bad("limits.idempotency_window_ms", "must be at least 1000");
+  }
+  if (c.limits().max_event_streams() < 1) return bad("limits.max_event_streams", "must be positive");
   if (r.key_prefix().find_first_of("{}") != std::string::npos) {
     return bad("redis.key_prefix", "must not contain '{' or '}' (hash tags are Kirim's)");
   }
@@ -291,6 +312,11 @@ absl::Status ValidateConfig(const Config& c) {
     // same message while the first is still talking: duplicates.
     return bad("delivery.lease_timeout_ms",
                absl::StrCat("too short for the configured SMTP timeouts (sum ", longest, " ms)"));
+  }
+  for (int i = 0; i < d.shaping().destinations_size(); ++i) {
+    if (d.shaping().destinations(i).domain().empty()) {
+      return bad(absl::StrCat("delivery.shaping.destinations[", i, "].domain"), "required");
+    }
   }
   const auto& retry = d.retry();
   if (retry.factor() < 1) return bad("delivery.retry.factor", "must be at least 1");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/smtp/reply.h"
 #include "server/smtp/smtp_client.h"
 
@@ -35,6 +36,9 @@ struct DeliveryReport {
   // The phase that failed ("" on success), and a local error (timeout, refused, TLS) if any.
   std::string failed_phase;
   std::string error;
+  // When set, the next hop was busy (per-destination shaping) and has room again after this
+  // long: sooner than the retry policy's backoff, and not the destination's fault.
+  absl::Duration retry_after = absl::ZeroDuration();
 };
 
 class Deliverer {

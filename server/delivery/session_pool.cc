@@ -1,14 +1,42 @@
 #include "server/delivery/session_pool.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/shaping/throttle_reply.h"
 
 namespace kirim {
 
 SessionPool::~SessionPool() {
-  absl::MutexLock lock(&mu_);
-  for (auto& [key, sessions] : idle_) {
-    for (auto& s : sessions) s->client->Quit();
+  std::map<std::string, std::vector<std::unique_ptr<PooledSession>>> idle;
+  {
+    absl::MutexLock lock(&mu_);
+    idle.swap(idle_);
   }
+  for (auto& [key, sessions] : idle) {
+    for (auto& s : sessions) Close(std::move(s));
+  }
+}
+
+void SessionPool::Close(std::unique_ptr<PooledSession> session) {
+  if (session->client) session->client->Quit();
+  if (shaper_ != nullptr && session->permit.has_value()) {
+    // Best effort: a slot that is not given back expires with its lease.
+    shaper_->Release(*session->permit).IgnoreError();
+  }
+}
+
+void SessionPool::Shaped(const ShapingDecision& d, smtp::TransactionResult* failure,
+                         absl::Duration* retry_after) {
+  failure->failed_phase = "shaping";
+  failure->failed_reply.code = 451;
+  failure->failed_reply.enhanced_code = "4.4.5";
+  failure->failed_reply.lines = {absl::StrCat("destination busy (", d.reason, "), retry in ",
+                                              absl::FormatDuration(d.retry_after))};
+  if (retry_after != nullptr) *retry_after = d.retry_after;
+}
+
+void SessionPool::ReportReply(const std::string& destination, const smtp::Reply& reply) {
+  if (shaper_ == nullptr || !IsThrottleReply(reply)) return;
+  shaper_->ReportThrottle(destination, reply.ToString()).IgnoreError();
 }
 
 std::string SessionPool::KeyOf(const Target& t, const smtp::ClientOptions& c) {
@@ -21,7 +49,9 @@ std::string SessionPool::KeyOf(const Target& t, const smtp::ClientOptions& c) {
 
 std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
                                                     const smtp::ClientOptions& client,
-                                                    smtp::TransactionResult* failure) {
+                                                    const std::string& destination,
+                                                    smtp::TransactionResult* failure,
+                                                    absl::Duration* retry_after) {
   const std::string key = KeyOf(target, client);
   CloseExpired();  // idle sockets of quiet destinations are not kept open for ever
   while (true) {
@@ -34,8 +64,18 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
       it->second.pop_back();
     }
     if (clock_.Now() - idle->idle_since > options_.idle_timeout) {
-      idle->client->Quit();
+      Close(std::move(idle));
       continue;
+    }
+    if (shaper_ != nullptr) {
+      // The session holds its connection slot; this message still needs a rate token.
+      absl::StatusOr<ShapingDecision> d = shaper_->AcquireMessage(destination);
+      if (d.ok() && !d->allowed) {
+        Release(std::move(idle));
+        Shaped(*d, failure, retry_after);
+        return nullptr;
+      }
+      if (idle->permit.has_value()) shaper_->Renew(*idle->permit).IgnoreError();
     }
     // RSET proves the session is alive and clears any state (RFC 5321 §4.1.1.5); a server that
     // dropped it meanwhile just costs a new connection.
@@ -43,10 +83,21 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
       idle->reused = true;
       return idle;
     }
+    Close(std::move(idle));
   }
 
   auto session = std::make_unique<PooledSession>();
   session->key = key;
+  session->destination = destination;
+  if (shaper_ != nullptr) {
+    absl::StatusOr<ShapingDecision> d = shaper_->AcquireConnection(destination);
+    // A shaper outage must not stop mail: deliver unshaped rather than not at all.
+    if (d.ok() && !d->allowed) {
+      Shaped(*d, failure, retry_after);
+      return nullptr;
+    }
+    if (d.ok()) session->permit = d->permit;
+  }
   smtp::ClientOptions options = client;
   options.tls = target.tls;
   options.tls_options.server_name =
@@ -57,6 +108,7 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
   if (!conn.ok()) {
     failure->failed_phase = "connect";
     failure->local_error = conn.status();
+    Close(std::move(session));
     return nullptr;
   }
   session->connection = std::move(*conn);
@@ -64,7 +116,8 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
   smtp::SessionResult hello = session->client->Handshake();
   if (!hello.ok()) {
     static_cast<smtp::SessionResult&>(*failure) = hello;
-    session->client->Quit();
+    ReportReply(destination, hello.failed_reply);
+    Close(std::move(session));
     return nullptr;
   }
   return session;
@@ -72,9 +125,12 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
 
 void SessionPool::Release(std::unique_ptr<PooledSession> session) {
   ++session->messages;
-  if (!session->client->usable() || session->messages >= options_.max_messages ||
+  const int max_messages = policy_ != nullptr
+                               ? policy_->For(session->destination).max_messages_per_connection
+                               : options_.max_messages;
+  if (!session->client->usable() || session->messages >= max_messages ||
       options_.max_idle_per_destination <= 0) {
-    session->client->Quit();
+    Close(std::move(session));
     return;
   }
   session->idle_since = clock_.Now();
@@ -88,7 +144,7 @@ void SessionPool::Release(std::unique_ptr<PooledSession> session) {
       list.erase(list.begin());
     }
   }
-  if (surplus) surplus->client->Quit();  // outside the lock: QUIT waits on the network
+  if (surplus) Close(std::move(surplus));  // outside the lock: QUIT waits on the network
 }
 
 void SessionPool::CloseExpired() {
@@ -107,7 +163,7 @@ void SessionPool::CloseExpired() {
       }
     }
   }
-  for (auto& s : expired) s->client->Quit();
+  for (auto& s : expired) Close(std::move(s));
 }
 
 int SessionPool::idle_count() {

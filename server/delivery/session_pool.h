@@ -14,6 +14,7 @@
 #define KIRIM_SERVER_DELIVERY_SESSION_POOL_H_
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@
 #include "absl/time/time.h"
 #include "server/common/clock.h"
 #include "server/delivery/router.h"
+#include "server/shaping/destination_policy.h"
+#include "server/shaping/destination_shaper.h"
 #include "server/smtp/smtp_client.h"
 #include "server/smtp/transport.h"
 
@@ -40,6 +43,9 @@ struct SessionPoolOptions {
 
 struct PooledSession {
   std::string key;
+  // The destination whose connection slot this session holds (per-destination shaping).
+  std::string destination;
+  std::optional<Permit> permit;
   // Declared before `client`, which refers to it, so it is destroyed after it.
   std::unique_ptr<smtp::Connection> connection;
   std::unique_ptr<smtp::SmtpClient> client;
@@ -50,14 +56,24 @@ struct PooledSession {
 
 class SessionPool {
  public:
-  SessionPool(smtp::Connector& connector, const Clock& clock, SessionPoolOptions options)
-      : connector_(connector), clock_(clock), options_(options) {}
+  // `shaper` (may be null) enforces per-destination limits across every worker process: a new
+  // session needs a connection slot, each transaction a rate token.
+  // `policy` (may be null) gives each destination's messages per session.
+  SessionPool(smtp::Connector& connector, const Clock& clock, SessionPoolOptions options,
+              DestinationShaper* shaper = nullptr, const DestinationPolicy* policy = nullptr)
+      : connector_(connector), clock_(clock), options_(options), shaper_(shaper), policy_(policy) {}
   ~SessionPool();
 
-  // A ready session to `target` (handshake done). On failure returns null and fills `failure`
-  // with the phase and reply (or local error) that stopped it.
+  // A ready session to `target` (handshake done) for mail to `destination`. On failure returns
+  // null and fills `failure` with the phase and reply (or local error) that stopped it; when
+  // shaping refused, the phase is "shaping", the reply a synthetic 451 4.4.5 and `retry_after`
+  // says when the destination has room again.
   std::unique_ptr<PooledSession> Acquire(const Target& target, const smtp::ClientOptions& client,
-                                         smtp::TransactionResult* failure);
+                                         const std::string& destination,
+                                         smtp::TransactionResult* failure,
+                                         absl::Duration* retry_after = nullptr);
+  // Tells the shaper a destination asked us to slow down (421, 4.7.x rate replies).
+  void ReportReply(const std::string& destination, const smtp::Reply& reply);
   // Gives a session back after a transaction; it is kept if still usable, else closed (QUIT).
   void Release(std::unique_ptr<PooledSession> session);
   // Closes idle sessions past their idle timeout.
@@ -67,10 +83,17 @@ class SessionPool {
 
  private:
   static std::string KeyOf(const Target& target, const smtp::ClientOptions& client);
+  // QUIT and give the connection slot back.
+  void Close(std::unique_ptr<PooledSession> session);
+  // A refusal by the shaper, as a transaction failure.
+  static void Shaped(const ShapingDecision& d, smtp::TransactionResult* failure,
+                     absl::Duration* retry_after);
 
   smtp::Connector& connector_;
   const Clock& clock_;
   const SessionPoolOptions options_;
+  DestinationShaper* const shaper_;
+  const DestinationPolicy* const policy_;
   absl::Mutex mu_;
   std::map<std::string, std::vector<std::unique_ptr<PooledSession>>> idle_ ABSL_GUARDED_BY(mu_);
 };

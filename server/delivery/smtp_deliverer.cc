@@ -45,12 +45,17 @@ bool TryNextTarget(const smtp::TransactionResult& r) {
 }  // namespace
 
 SmtpDeliverer::SmtpDeliverer(smtp::Connector& connector, Router& router, const Clock& clock,
-                             SmtpDeliveryOptions options)
-    : router_(router), options_(std::move(options)), pool_(connector, clock, [this] {
-        SessionPoolOptions p = options_.pool;
-        p.connect_timeout = options_.connect_timeout;
-        return p;
-      }()) {}
+                             SmtpDeliveryOptions options, DestinationShaper* shaper,
+                             const DestinationPolicy* policy)
+    : router_(router),
+      options_(std::move(options)),
+      pool_(connector, clock,
+            [this] {
+              SessionPoolOptions p = options_.pool;
+              p.connect_timeout = options_.connect_timeout;
+              return p;
+            }(),
+            shaper, policy) {}
 
 std::string DomainOf(absl::string_view address) {
   size_t at = address.rfind('@');
@@ -74,11 +79,22 @@ DeliveryReport SmtpDeliverer::DeliverGroup(const smtp::Envelope& envelope,
     const Target& t = (*targets)[i];
     const std::string remote = t.address == t.host ? absl::StrCat(t.host, ":", t.port)
                                                    : absl::StrCat(t.host, "[", t.address, "]:", t.port);
+    // Shaping is per destination: the recipient domain, or the relay host.
+    const std::string destination = router_.RouteKey(domain).empty() ? t.host : domain;
     smtp::TransactionResult result;
-    std::unique_ptr<PooledSession> session = pool_.Acquire(t, options_.client, &result);
+    absl::Duration shaped_for = absl::ZeroDuration();
+    std::unique_ptr<PooledSession> session =
+        pool_.Acquire(t, options_.client, destination, &result, &shaped_for);
     if (session != nullptr) {
       result = session->client->Send(envelope, content);
+      pool_.ReportReply(destination, result.data_reply.code ? result.data_reply : result.failed_reply);
       pool_.Release(std::move(session));
+    }
+    if (result.failed_phase == "shaping") {
+      // The destination is busy, not broken: wait for it rather than trying the next MX.
+      report = ReportFromTransaction(envelope, result, remote);
+      report.retry_after = shaped_for;
+      return report;
     }
     report = ReportFromTransaction(envelope, result, remote);
     tried.push_back(remote);
@@ -108,6 +124,7 @@ DeliveryReport SmtpDeliverer::Deliver(const smtp::Envelope& envelope, absl::stri
     DeliveryReport r = DeliverGroup(group, content, group_domain[key]);
     for (RecipientOutcome& o : r.recipients) outcomes[o.address] = std::move(o);
     remotes.push_back(r.remote);
+    if (r.retry_after > merged.retry_after) merged.retry_after = r.retry_after;
     // The attempt shows the worst group's reply: what most needs attention.
     if (merged.reply.code == 0 || smtp::Classify(r.reply) != smtp::ReplyClass::kPositive) {
       merged.reply = r.reply;

@@ -33,8 +33,10 @@ struct SmtpDeliveryOptions {
 
 class SmtpDeliverer final : public Deliverer {
  public:
+  // `shaper` (may be null): per-destination limits shared by every worker process.
   SmtpDeliverer(smtp::Connector& connector, Router& router, const Clock& clock,
-                SmtpDeliveryOptions options);
+                SmtpDeliveryOptions options, DestinationShaper* shaper = nullptr,
+                const DestinationPolicy* policy = nullptr);
 
   DeliveryReport Deliver(const smtp::Envelope& envelope, absl::string_view content,
                          absl::string_view message_id) override;

@@ -97,6 +97,7 @@ absl::Status Worker::Process(const Lease& lease) {
   attempt->set_worker(options_.name);
 
   absl::StatusOr<std::string> content = ComposeMessage(record, random_);
+  absl::Duration shaped_for = absl::ZeroDuration();
   if (!envelope.rcpt_to.empty() && !content.ok()) {
     // The request was validated at accept time, so this is a bug or a corrupt record: retrying
     // cannot help. Fail it visibly instead of looping.
@@ -104,6 +105,7 @@ absl::Status Worker::Process(const Lease& lease) {
     for (auto& [address, r] : pending) r->set_state(v1::RECIPIENT_BOUNCED);
   } else if (!envelope.rcpt_to.empty()) {
     DeliveryReport report = deliverer_.Deliver(envelope, *content, lease.id);
+    shaped_for = report.retry_after;
     attempt->set_remote(report.remote);
     CopyReply(report.reply, attempt->mutable_reply());
     if (!report.error.empty()) attempt->set_error(report.error);
@@ -135,6 +137,10 @@ absl::Status Worker::Process(const Lease& lease) {
   if (m.state() == v1::DEFERRED) {
     const absl::Time accepted = FromProtoTime(m.create_time());
     retry_at = retry_.NextAttempt(m.attempts_size(), accepted, end, random_);
+    if (retry_at.has_value() && shaped_for > absl::ZeroDuration()) {
+      // Held back by shaping, not refused by the destination: come back when there is room.
+      retry_at = std::min(*retry_at, end + shaped_for);
+    }
     if (!retry_at.has_value()) {
       // Out of time: what is still deferred expires, keeping the last reply as the reason.
       for (auto& r : *m.mutable_recipients()) {

@@ -36,7 +36,8 @@ bool EventFilter::Matches(const v1::Event& event) const {
   if (event.type() == v1::Event::TYPE_UNSPECIFIED) return false;
   if (!types_.empty() && types_.count(event.type()) == 0) return false;
   if (!message_.empty() && event.message() != message_) return false;
-  if (!tag_.empty() && std::find(event.tags().begin(), event.tags().end(), tag_) == event.tags().end()) {
+  if (!tag_.empty() &&
+      std::find(event.tags().begin(), event.tags().end(), tag_) == event.tags().end()) {
     return false;
   }
   return true;

@@ -2,8 +2,8 @@
 // any of `types` (all when empty), carrying `tag` (any when empty), of `message` (any when
 // empty). Validated once, matched per event.
 //
-//   absl::StatusOr<EventFilter> f = EventFilter::FromRequest(request);  // INVALID_ARGUMENT + BadRequest
-//   if (f->Matches(event)) ...
+//   absl::StatusOr<EventFilter> f = EventFilter::FromRequest(request);  // INVALID_ARGUMENT +
+//   BadRequest if (f->Matches(event)) ...
 #ifndef KIRIM_SERVER_EVENTS_EVENT_FILTER_H_
 #define KIRIM_SERVER_EVENTS_EVENT_FILTER_H_
 

@@ -220,7 +220,8 @@ int EventStreams::active() {
 bool EventStreams::AwaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   return mu_.AwaitWithTimeout(
-      absl::Condition(+[](std::set<Stream*>* streams) { return streams->empty(); }, &streams_),
+      absl::Condition(
+          +[](std::set<Stream*>* streams) { return streams->empty(); }, &streams_),
       timeout);
 }
 

@@ -53,7 +53,9 @@ class ScriptedSource {
       e.set_message(std::string(endless_, 'x'));
       return std::vector<v1::Event>{e};
     }
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !pending_.empty() || !fail_.ok(); };
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !pending_.empty() || !fail_.ok();
+    };
     mu_.AwaitWithTimeout(absl::Condition(&ready), block);
     if (pending_.empty() && !fail_.ok()) return fail_;
     std::vector<v1::Event> out;
@@ -74,11 +76,13 @@ class ScriptedSource {
 
 class WatchOnlyService final : public v1::MailService::CallbackService {
  public:
-  WatchOnlyService(EventStreams& streams, ScriptedSource& source) : streams_(streams), source_(source) {}
+  WatchOnlyService(EventStreams& streams, ScriptedSource& source)
+      : streams_(streams), source_(source) {}
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext*,
                                                    const v1::WatchEventsRequest*) override {
     ScriptedSource* source = &source_;
-    return streams_.Open("t1", [source](int max, absl::Duration block) { return source->Read(max, block); });
+    return streams_.Open(
+        "t1", [source](int max, absl::Duration block) { return source->Read(max, block); });
   }
 
  private:
@@ -95,7 +99,8 @@ v1::Event Numbered(int i) {
 
 class EventStreamsTest : public ::testing::Test {
  protected:
-  EventStreamsTest() : null_(std::fopen("/dev/null", "w")), logger_(clock_, LogLevel::kDebug, null_) {}
+  EventStreamsTest()
+      : null_(std::fopen("/dev/null", "w")), logger_(clock_, LogLevel::kDebug, null_) {}
   ~EventStreamsTest() override {
     if (streams_ != nullptr) streams_->Shutdown();
     if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
@@ -170,7 +175,10 @@ TEST_F(EventStreamsTest, ACancellingClientFreesItsStreamPromptly) {
 }
 
 TEST_F(EventStreamsTest, OverTheLimitStreamsAreRefusedWithRetryInfoUntilOneCloses) {
-  StartServer({.max_streams = 2, .buffer = 8, .poll = absl::Milliseconds(50), .retry_delay = absl::Seconds(7)});
+  StartServer({.max_streams = 2,
+               .buffer = 8,
+               .poll = absl::Milliseconds(50),
+               .retry_delay = absl::Seconds(7)});
   auto a = Open();
   auto b = Open();
   auto c = Open();

@@ -11,6 +11,7 @@
 #include "server/limits/redis_send_limiter.h"
 #include "server/delivery/smtp_deliverer.h"
 #include "server/dns/cares_resolver.h"
+#include "server/shaping/redis_destination_shaper.h"
 #include "server/delivery/sandbox_deliverer.h"
 #include "server/delivery/worker.h"
 #include "server/smtp/socket_transport.h"
@@ -107,8 +108,26 @@ absl::Status App::BuildDeliverer() {
     }
     router_ = std::make_unique<RelayRouter>(relay);
   }
+  const auto& shaping = d.shaping();
+  auto limits_of = [](const config::v1::DestinationLimits& c) {
+    DestinationLimits l;
+    l.max_connections = c.max_connections();
+    l.max_messages_per_connection = c.max_messages_per_connection();
+    l.messages_per_second = c.messages_per_second();
+    return l;
+  };
+  destination_policy_ = std::make_unique<DestinationPolicy>(limits_of(shaping.defaults()));
+  for (const auto& dest : shaping.destinations()) {
+    destination_policy_->Set(dest.domain(), limits_of(dest));
+  }
+  if (!shaping.disabled()) {
+    ShaperOptions so;
+    so.key_prefix = config_.redis().key_prefix();
+    shaper_ = std::make_unique<RedisDestinationShaper>(*redis_, clock_, *destination_policy_, so);
+  }
   connector_ = std::make_unique<smtp::SocketConnector>();
-  deliverer_ = std::make_unique<SmtpDeliverer>(*connector_, *router_, clock_, std::move(o));
+  deliverer_ = std::make_unique<SmtpDeliverer>(*connector_, *router_, clock_, std::move(o),
+                                               shaper_.get(), destination_policy_.get());
   return absl::OkStatus();
 }
 
@@ -158,7 +177,9 @@ absl::Status App::Start() {
   ro.port = rc.port();
   ro.connect_timeout = Ms(rc.connect_timeout_ms());
   ro.command_timeout = Ms(rc.command_timeout_ms());
-  ro.pool_size = rc.pool_size() + config_.delivery().concurrency();
+  // Each open WatchEvents stream holds a connection while it blocks (XREAD BLOCK).
+  ro.pool_size = rc.pool_size() + config_.delivery().concurrency() +
+                 config_.limits().max_event_streams();
   if (!rc.password_file().empty()) {
     KIRIM_ASSIGN_OR_RETURN(ro.password, ReadSecret(rc.password_file(), "", env_));
   }

@@ -38,6 +38,8 @@
 #include "server/delivery/deliverer.h"
 #include "server/delivery/router.h"
 #include "server/dns/resolver.h"
+#include "server/shaping/destination_policy.h"
+#include "server/shaping/destination_shaper.h"
 #include "server/queue/redis_message_queue.h"
 #include "server/redis/redis_client.h"
 #include "server/smtp/transport.h"
@@ -89,6 +91,8 @@ class App {
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<dns::Resolver> resolver_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<DestinationPolicy> destination_policy_;
+  std::unique_ptr<DestinationShaper> shaper_;
   std::unique_ptr<Deliverer> deliverer_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -9,9 +9,9 @@ namespace {
 TEST(EventCursorTest, RoundTripsEveryShardsPosition) {
   EventPositions p = {StreamId{1767323045000, 3}, StreamId{}, StreamId{1767323045001, 0}};
   std::string cursor = EncodeEventCursor(p);
-  EXPECT_EQ(cursor.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos)
+  EXPECT_EQ(
+      cursor.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos)
       << "URL- and header-safe: " << cursor;
   std::string plain;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(cursor, &plain));
@@ -23,11 +23,12 @@ TEST(EventCursorTest, RoundTripsEveryShardsPosition) {
 
 TEST(EventCursorTest, RefusesCursorsOfAnotherShapeNamingTheField) {
   const std::string two = EncodeEventCursor({StreamId{1, 0}, StreamId{2, 0}});
-  for (const std::string& bad :
-       {std::string("not base64!"), two /* 2 shards, 3 expected */,
-        absl::WebSafeBase64Escape("0:1-0,0:2-0,1:3-0"), absl::WebSafeBase64Escape("0:1-0,1:x-0,2:1-0"),
-        absl::WebSafeBase64Escape("0:1-0,1:1-0,3:1-0"), absl::WebSafeBase64Escape("0:1,1:1-0,2:1-0"),
-        absl::WebSafeBase64Escape("0:-1-0,1:1-0,2:1-0"), std::string()}) {
+  for (const std::string& bad : {std::string("not base64!"), two /* 2 shards, 3 expected */,
+                                 absl::WebSafeBase64Escape("0:1-0,0:2-0,1:3-0"),
+                                 absl::WebSafeBase64Escape("0:1-0,1:x-0,2:1-0"),
+                                 absl::WebSafeBase64Escape("0:1-0,1:1-0,3:1-0"),
+                                 absl::WebSafeBase64Escape("0:1,1:1-0,2:1-0"),
+                                 absl::WebSafeBase64Escape("0:-1-0,1:1-0,2:1-0"), std::string()}) {
     absl::StatusOr<EventPositions> p = DecodeEventCursor(bad, 3);
     ASSERT_FALSE(p.ok()) << bad;
     EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);

@@ -24,11 +24,11 @@ constexpr int kMaxEventBatch = 1000;
 
 // Shared by every script that changes a message: appends ARGV[first..] as events (field e) to
 // the event stream `key`, capped near `maxlen` entries.
-#define KIRIM_LUA_APPEND_EVENTS                                                  \
-  "local function append_events(key, maxlen, first)\n"                          \
-  "  for i = first, #ARGV do\n"                                                  \
-  "    redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i])\n"      \
-  "  end\n"                                                                      \
+#define KIRIM_LUA_APPEND_EVENTS                                             \
+  "local function append_events(key, maxlen, first)\n"                      \
+  "  for i = first, #ARGV do\n"                                             \
+  "    redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i])\n" \
+  "  end\n"                                                                 \
   "end\n"
 
 // KEYS: message, ready stream (its lane), scheduled, the other lane's stream, event stream,
@@ -208,7 +208,8 @@ std::string Millis(absl::Time t) { return std::to_string(absl::ToUnixMillis(t));
 std::string Sha256Hex(absl::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 // Appends each event (cursor cleared: the stream entry id is the cursor) to `args`.
@@ -266,7 +267,8 @@ int RedisMessageQueue::ShardOf(absl::string_view id) const {
   return ShardSelectorOf(id) % options_.shards;
 }
 
-int RedisMessageQueue::ShardOfIdempotencyKey(absl::string_view tenant, absl::string_view key) const {
+int RedisMessageQueue::ShardOfIdempotencyKey(absl::string_view tenant,
+                                             absl::string_view key) const {
   if (options_.shards <= 1) return 0;
   return ShardSelectorForKey(tenant, key) % options_.shards;
 }
@@ -294,8 +296,8 @@ std::string RedisMessageQueue::EventStreamKey(int shard, absl::string_view tenan
 std::string RedisMessageQueue::IdempotencyKeyName(absl::string_view tenant,
                                                   absl::string_view key) const {
   // Hashed: the caller's key may hold any bytes (and up to the validator's size limit).
-  return absl::StrCat(ShardPrefix(ShardOfIdempotencyKey(tenant, key)), "t:", tenant, ":idem:",
-                      Sha256Hex(key));
+  return absl::StrCat(ShardPrefix(ShardOfIdempotencyKey(tenant, key)), "t:", tenant,
+                      ":idem:", Sha256Hex(key));
 }
 
 absl::Status RedisMessageQueue::EnsureGroups() {
@@ -398,13 +400,16 @@ absl::StatusOr<std::vector<Lease>> RedisMessageQueue::ParseTaken(int shard, cons
     std::pair<std::string, std::string> ref = absl::StrSplit(item.elements[2].str, '|');
     lease.tenant = ref.first;
     lease.id = ref.second;
-    const bool has_record = item.elements.size() > 3 && item.elements[3].type == RedisValue::Type::kString;
+    const bool has_record =
+        item.elements.size() > 3 && item.elements[3].type == RedisValue::Type::kString;
     if (!has_record || !lease.record.ParseFromString(item.elements[3].str)) {
       // The message is gone (expired, deleted or cancelled) or unreadable: drop the stale entry
       // so it cannot block the queue.
-      KIRIM_RETURN_IF_ERROR(redis_.Pipeline({{"XACK", StreamKey(shard, lease.lane), kGroup, lease.token},
-                                             {"XDEL", StreamKey(shard, lease.lane), lease.token}})
-                                .status());
+      KIRIM_RETURN_IF_ERROR(
+          redis_
+              .Pipeline({{"XACK", StreamKey(shard, lease.lane), kGroup, lease.token},
+                         {"XDEL", StreamKey(shard, lease.lane), lease.token}})
+              .status());
       continue;
     }
     leases.push_back(std::move(lease));
@@ -459,13 +464,12 @@ absl::StatusOr<std::vector<Lease>> RedisMessageQueue::TakeBlocking(absl::string_
                                                                    absl::Duration block) {
   const std::string tx = StreamKey(shard, Lane::kTransactional);
   const std::string bulk = StreamKey(shard, Lane::kBulk);
-  KIRIM_ASSIGN_OR_RETURN(
-      RedisValue v,
-      blocking_->BlockingCommand({"XREADGROUP", "GROUP", kGroup, std::string(consumer), "COUNT",
-                                  std::to_string(max), "BLOCK",
-                                  std::to_string(absl::ToInt64Milliseconds(block)), "STREAMS", tx,
-                                  bulk, ">", ">"},
-                                 block));
+  KIRIM_ASSIGN_OR_RETURN(RedisValue v, blocking_->BlockingCommand(
+                                           {"XREADGROUP", "GROUP", kGroup, std::string(consumer),
+                                            "COUNT", std::to_string(max), "BLOCK",
+                                            std::to_string(absl::ToInt64Milliseconds(block)),
+                                            "STREAMS", tx, bulk, ">", ">"},
+                                           block));
   if (v.is_nil()) return std::vector<Lease>{};
   // Reshape into the Take script's {lane, entry, ref, record} rows, fetching records in one trip.
   std::vector<redis::Argv> gets;
@@ -518,9 +522,13 @@ absl::Status RedisMessageQueue::Complete(const Lease& lease, const StoredMessage
 absl::Status RedisMessageQueue::Defer(const Lease& lease, const StoredMessage& record,
                                       absl::Time retry_at, const std::vector<v1::Event>& events) {
   const int shard = ShardOf(lease.id);
-  redis::Argv args = {record.SerializeAsString(), lease.token, kGroup, Millis(retry_at),
-                      absl::StrCat(std::string(1, LaneTag(lease.lane)), "|", Ref(lease.tenant, lease.id)),
-                      std::to_string(options_.event_stream_max_len)};
+  redis::Argv args = {
+      record.SerializeAsString(),
+      lease.token,
+      kGroup,
+      Millis(retry_at),
+      absl::StrCat(std::string(1, LaneTag(lease.lane)), "|", Ref(lease.tenant, lease.id)),
+      std::to_string(options_.event_stream_max_len)};
   AddEvents(events, &args);
   return redis_
       .Eval(kDeferScript,
@@ -533,11 +541,11 @@ absl::Status RedisMessageQueue::Defer(const Lease& lease, const StoredMessage& r
 absl::StatusOr<int> RedisMessageQueue::PromoteDue(absl::Time now, int max) {
   int moved = 0;
   for (int s = 0; s < options_.shards; ++s) {
-    KIRIM_ASSIGN_OR_RETURN(
-        RedisValue v, redis_.Eval(kPromoteScript,
-                                  {ScheduledKey(s), StreamKey(s, Lane::kTransactional),
-                                   StreamKey(s, Lane::kBulk)},
-                                  {Millis(now), std::to_string(max), ShardPrefix(s) + "t:"}));
+    KIRIM_ASSIGN_OR_RETURN(RedisValue v,
+                           redis_.Eval(kPromoteScript,
+                                       {ScheduledKey(s), StreamKey(s, Lane::kTransactional),
+                                        StreamKey(s, Lane::kBulk)},
+                                       {Millis(now), std::to_string(max), ShardPrefix(s) + "t:"}));
     moved += static_cast<int>(v.integer);
   }
   return moved;
@@ -626,12 +634,26 @@ absl::StatusOr<std::vector<v1::Event>> RedisMessageQueue::ReadEvents(absl::strin
   }
   max = std::clamp(max, 0, kMaxEventBatch);
 
-  // What is there already (and whether the cursor is still inside the retained window).
+  // What is there already (and whether the cursor is still inside the retained window): one
+  // script per shard (a script touches one slot), all shards in one round trip.
+  const std::string sha = redis::ScriptSha1(kReadEventsScript);
+  std::vector<redis::Argv> reads;
+  for (int s = 0; s < options_.shards; ++s) {
+    reads.push_back({"EVALSHA", sha, "1", EventStreamKey(s, tenant), positions[s].ToString(),
+                     std::to_string(max)});
+  }
+  absl::StatusOr<std::vector<RedisValue>> replies = redis_.Pipeline(reads);
+  if (!replies.ok() && absl::StrContains(replies.status().message(), "NOSCRIPT")) {
+    // Redis restarted and forgot the script: loading it through Eval once is enough.
+    KIRIM_RETURN_IF_ERROR(
+        redis_.Eval(kReadEventsScript, {EventStreamKey(0, tenant)}, {positions[0].ToString(), "0"})
+            .status());
+    replies = redis_.Pipeline(reads);
+  }
+  if (!replies.ok()) return replies.status();
   std::vector<RawEvent> raw;
   for (int s = 0; s < options_.shards; ++s) {
-    KIRIM_ASSIGN_OR_RETURN(RedisValue v,
-                           redis_.Eval(kReadEventsScript, {EventStreamKey(s, tenant)},
-                                       {positions[s].ToString(), std::to_string(max)}));
+    const RedisValue& v = (*replies)[s];
     if (!v.elements.empty() && v.elements[0].integer == 1) {
       return absl::OutOfRangeError(
           "cursor: events after it were already removed by retention; start again with an empty "
@@ -642,7 +664,10 @@ absl::StatusOr<std::vector<v1::Event>> RedisMessageQueue::ReadEvents(absl::strin
   if (max == 0) return std::vector<v1::Event>{};
 
   if (raw.empty() && block > absl::ZeroDuration() && blocking_ != nullptr) {
-    redis::Argv argv = {"XREAD", "COUNT", std::to_string(max), "BLOCK",
+    redis::Argv argv = {"XREAD",
+                        "COUNT",
+                        std::to_string(max),
+                        "BLOCK",
                         std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(block))),
                         "STREAMS"};
     for (int s = 0; s < options_.shards; ++s) argv.push_back(EventStreamKey(s, tenant));
@@ -651,7 +676,8 @@ absl::StatusOr<std::vector<v1::Event>> RedisMessageQueue::ReadEvents(absl::strin
     for (const RedisValue& stream : v.elements) {
       if (stream.elements.size() < 2) continue;
       for (int s = 0; s < options_.shards; ++s) {
-        if (stream.elements[0].str == EventStreamKey(s, tenant)) CollectEntries(s, stream.elements[1], &raw);
+        if (stream.elements[0].str == EventStreamKey(s, tenant))
+          CollectEntries(s, stream.elements[1], &raw);
       }
     }
   }

@@ -5,8 +5,8 @@
 //   <prefix>:{sN}:t:<tenant>:m:<id>   hash  r = serialized StoredMessage, v = version (bumped by
 //                                     every write of r), e = "<lane>|<entry id>" while the message
 //                                     has a ready-stream entry, c = 1 once cancelled
-//   <prefix>:{sN}:ready:tx            stream of ready transactional messages, field ref=<tenant>|<id>
-//   <prefix>:{sN}:ready:bulk          stream of ready bulk messages
+//   <prefix>:{sN}:ready:tx            stream of ready transactional messages, field
+//   ref=<tenant>|<id> <prefix>:{sN}:ready:bulk          stream of ready bulk messages
 //   <prefix>:{sN}:scheduled           zset, score = due time (Unix ms), member <lane>|<tenant>|<id>
 //   <prefix>:{sN}:ev:<tenant>         stream of the tenant's events on this shard, field e =
 //                                     serialized kirim.v1.Event; capped with XADD MAXLEN ~
@@ -67,10 +67,9 @@ class RedisMessageQueue final : public MessageQueue {
 
   absl::Status Enqueue(const StoredMessage& record, Lane lane, std::optional<absl::Time> not_before,
                        const std::vector<v1::Event>& events = {}) override;
-  absl::StatusOr<EnqueueOutcome> EnqueueIdempotent(const StoredMessage& record, Lane lane,
-                                                   std::optional<absl::Time> not_before,
-                                                   const IdempotencyKey& key,
-                                                   const std::vector<v1::Event>& events = {}) override;
+  absl::StatusOr<EnqueueOutcome> EnqueueIdempotent(
+      const StoredMessage& record, Lane lane, std::optional<absl::Time> not_before,
+      const IdempotencyKey& key, const std::vector<v1::Event>& events = {}) override;
   absl::StatusOr<std::optional<IdempotencyRecord>> FindIdempotencyKey(
       absl::string_view tenant, absl::string_view key) override;
   absl::StatusOr<std::optional<StoredMessage>> Get(absl::string_view tenant,

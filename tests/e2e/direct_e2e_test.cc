@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/auth/api_key_format.h"
+#include "server/common/proto_time.h"
 #include "server/common/random.h"
 #include "tests/dns/dns_peer.h"
 #include "tests/e2e/e2e_util.h"
@@ -98,6 +99,62 @@ TEST_F(DirectE2eTest, NullMxBouncesWithoutTryingAndNoMxFallsBackToTheAddress) {
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_NE(first->meta, second->meta);
   EXPECT_EQ(peer_.ReceivedCount(), 2);
+}
+
+}  // namespace
+}  // namespace kirim
+
+namespace kirim {
+namespace {
+
+TEST(ShapingE2eTest, AConnectionLimitHoldsBackOnlyItsOwnDestination) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  testing::DnsPeer dns;
+  ASSERT_TRUE(dns.Start({.zone = "slow.test. 300 IN A 127.0.0.1\nfast.test. 300 IN A 127.0.0.1\n"}).ok());
+  testing::SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({.stall_data = 1}).ok());  // the first session hangs after its data
+  testing::KirimdProcess kirimd;
+  absl::Status s = kirimd.Start(absl::StrCat(
+      "redis { port: ", redis.port(), " }\n",
+      "delivery { mode: DIRECT poll_interval_ms: 100 concurrency: 4 lease_timeout_ms: 600000\n",
+      "  retry { first_retry_ms: 3600000 }\n",
+      "  direct { port: ", peer.port(), " dns_servers: \"", dns.server(), "\" dns_timeout_ms: 500 }\n",
+      "  shaping { destinations { domain: \"slow.test\" max_connections: 1 } }\n}\n"));
+  ASSERT_TRUE(s.ok()) << s;
+  auto send = [&](const std::string& to) {
+    v1::SendEmailRequest r;
+    r.set_from("shop@example.com");
+    r.add_to(to);
+    r.set_text_body("hello");
+    grpc::ClientContext ctx;
+    kirimd.Authorize(&ctx);
+    v1::SendEmailResponse resp;
+    EXPECT_TRUE(kirimd.MailStub()->SendEmail(&ctx, r, &resp).ok());
+    return resp.id();
+  };
+  send("a@slow.test");
+  ASSERT_TRUE(peer.WaitForEvent("STALLED 1").ok());  // slow.test's one connection is busy
+
+  const std::string held = send("b@slow.test");
+  ASSERT_TRUE(kirimd.WaitForEvent("deferred", held).ok());
+  const std::string other = send("c@fast.test");
+  ASSERT_TRUE(kirimd.WaitForEvent("delivered", other).ok()) << "another destination keeps flowing";
+
+  grpc::ClientContext ctx;
+  kirimd.Authorize(&ctx);
+  v1::GetMessageRequest req;
+  req.set_name("messages/" + held);
+  v1::Message m;
+  ASSERT_TRUE(kirimd.MailStub()->GetMessage(&ctx, req, &m).ok());
+  EXPECT_EQ(m.recipients(0).reply().code(), 451);
+  EXPECT_EQ(m.recipients(0).reply().enhanced_code(), "4.4.5");
+  EXPECT_TRUE(absl::StrContains(m.recipients(0).reply().text(), "connections")) << m.recipients(0).reply().text();
+  // Retried when the destination has room, not after the hour-long backoff.
+  EXPECT_LT(FromProtoTime(m.next_attempt_time()) - FromProtoTime(m.attempts(0).end_time()), absl::Minutes(5));
+  // Two sessions (slow.test, fast.test), each saying EHLO before and after STARTTLS.
+  EXPECT_EQ(peer.EventCount("EHLO "), 4);
+  kirimd.Kill();
 }
 
 }  // namespace

@@ -38,10 +38,9 @@ class FakeMessageQueue final : public MessageQueue {
     return EnqueueLocked(record, lane, not_before, nullptr, events).status();
   }
 
-  absl::StatusOr<EnqueueOutcome> EnqueueIdempotent(const StoredMessage& record, Lane lane,
-                                                   std::optional<absl::Time> not_before,
-                                                   const IdempotencyKey& key,
-                                                   const std::vector<v1::Event>& events = {}) override {
+  absl::StatusOr<EnqueueOutcome> EnqueueIdempotent(
+      const StoredMessage& record, Lane lane, std::optional<absl::Time> not_before,
+      const IdempotencyKey& key, const std::vector<v1::Event>& events = {}) override {
     absl::MutexLock lock(&mu_);
     if (ShardSelectorOf(record.message().id()) != ShardSelectorForKey(record.tenant(), key.key)) {
       return absl::InvalidArgumentError(
@@ -126,7 +125,8 @@ class FakeMessageQueue final : public MessageQueue {
     if (unavailable_) return absl::UnavailableError("fake redis down");
     const Key key{std::string(tenant), std::string(id)};
     auto it = records_.find(key);
-    if (it == records_.end()) return absl::NotFoundError(absl::StrCat("no message ", MessageName(id)));
+    if (it == records_.end())
+      return absl::NotFoundError(absl::StrCat("no message ", MessageName(id)));
     StoredMessage record = it->second;
     absl::StatusOr<std::vector<v1::Event>> events = cancel(record);
     if (!events.ok()) return events.status();
@@ -155,7 +155,8 @@ class FakeMessageQueue final : public MessageQueue {
     }
     if (!waiting) {
       return absl::FailedPreconditionError(
-          "the message is not waiting in the queue (it is being delivered) and cannot be cancelled");
+          "the message is not waiting in the queue (it is being delivered) and cannot be "
+          "cancelled");
     }
     it->second = record;
     AppendLocked(record.tenant(), *events);
@@ -303,8 +304,8 @@ class FakeMessageQueue final : public MessageQueue {
     }
     const Key key{record.tenant(), record.message().id()};
     if (records_.count(key)) return absl::AlreadyExistsError("id taken");
-    const int64_t depth =
-        static_cast<int64_t>(ready_tx_.size() + ready_bulk_.size() + scheduled_.size() + leased_.size());
+    const int64_t depth = static_cast<int64_t>(ready_tx_.size() + ready_bulk_.size() +
+                                               scheduled_.size() + leased_.size());
     if (max_depth_ > 0 && depth >= max_depth_) {
       return absl::ResourceExhaustedError(
           absl::StrCat("queue full: ", depth, " messages waiting (limit ", max_depth_, ")"));

@@ -33,7 +33,8 @@ TEST(FakeMessageQueueTest, IdempotencyClaimsExpireWithTheWindow) {
   r.set_tenant("t1");
   FakeRandom random;
   r.mutable_message()->set_id(NewMessageId(clock, random, ShardSelectorForKey("t1", "k")));
-  ASSERT_TRUE(queue.EnqueueIdempotent(r, Lane::kBulk, std::nullopt, {"k", "h", absl::Hours(24)}).ok());
+  ASSERT_TRUE(
+      queue.EnqueueIdempotent(r, Lane::kBulk, std::nullopt, {"k", "h", absl::Hours(24)}).ok());
   clock.Advance(absl::Hours(24) - absl::Milliseconds(1));
   EXPECT_TRUE(queue.FindIdempotencyKey("t1", "k")->has_value());
   clock.Advance(absl::Milliseconds(1));

@@ -95,12 +95,14 @@ TEST_P(MessageQueueContractTest, EnqueueAppendsItsEventsInTheSameStepAndARefusal
   auto start = queue().LatestEventCursor("t1");
   ASSERT_TRUE(start.ok()) << start.status();
   const std::string id = ids.Next();
-  ASSERT_TRUE(queue().Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt,
-                              {Ev(v1::Event::QUEUED, id)})
+  ASSERT_TRUE(queue()
+                  .Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt,
+                           {Ev(v1::Event::QUEUED, id)})
                   .ok());
   // The same id again is refused: its event must not appear (no phantom events).
-  EXPECT_EQ(queue().Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt,
-                            {Ev(v1::Event::QUEUED, id)})
+  EXPECT_EQ(queue()
+                .Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt,
+                         {Ev(v1::Event::QUEUED, id)})
                 .code(),
             absl::StatusCode::kAlreadyExists);
   auto got = queue().ReadEvents("t1", *start, 10, absl::ZeroDuration());
@@ -124,9 +126,18 @@ TEST_P(MessageQueueContractTest, EveryStateChangeAppendsItsEventsAndAnyCursorRes
   auto start = queue().LatestEventCursor("t1");
   ASSERT_TRUE(start.ok());
   const std::string a = ids.Next(), b = ids.Next(), c = ids.Next();
-  ASSERT_TRUE(queue().Enqueue(Record("t1", a), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, a)}).ok());
-  ASSERT_TRUE(queue().Enqueue(Record("t1", b), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, b)}).ok());
-  ASSERT_TRUE(queue().Enqueue(Record("t1", c), Lane::kBulk, kNow + absl::Hours(1), {Ev(v1::Event::QUEUED, c)}).ok());
+  ASSERT_TRUE(
+      queue()
+          .Enqueue(Record("t1", a), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, a)})
+          .ok());
+  ASSERT_TRUE(
+      queue()
+          .Enqueue(Record("t1", b), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, b)})
+          .ok());
+  ASSERT_TRUE(
+      queue()
+          .Enqueue(Record("t1", c), Lane::kBulk, kNow + absl::Hours(1), {Ev(v1::Event::QUEUED, c)})
+          .ok());
   auto leases = queue().Take("w1", 2, absl::ZeroDuration());
   ASSERT_TRUE(leases.ok());
   ASSERT_EQ(leases->size(), 2u);
@@ -134,20 +145,24 @@ TEST_P(MessageQueueContractTest, EveryStateChangeAppendsItsEventsAndAnyCursorRes
     StoredMessage r = l.record;
     if (l.id == a) {
       r.mutable_message()->set_state(v1::DELIVERED);
-      ASSERT_TRUE(queue().Complete(l, r, {Ev(v1::Event::DELIVERED, a, "ana@example.net"),
-                                          Ev(v1::Event::DELIVERED, a, "bo@example.org")})
+      ASSERT_TRUE(queue()
+                      .Complete(l, r,
+                                {Ev(v1::Event::DELIVERED, a, "ana@example.net"),
+                                 Ev(v1::Event::DELIVERED, a, "bo@example.org")})
                       .ok());
     } else {
       r.mutable_message()->set_state(v1::DEFERRED);
-      ASSERT_TRUE(queue().Defer(l, r, kNow + absl::Minutes(5),
-                                {Ev(v1::Event::DEFERRED, b, "ana@example.net")})
-                      .ok());
+      ASSERT_TRUE(
+          queue()
+              .Defer(l, r, kNow + absl::Minutes(5), {Ev(v1::Event::DEFERRED, b, "ana@example.net")})
+              .ok());
     }
   }
-  auto cancelled = queue().Cancel("t1", c, [&](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
-    r.mutable_message()->set_state(v1::CANCELLED);
-    return std::vector<v1::Event>{Ev(v1::Event::CANCELLED, c)};
-  });
+  auto cancelled =
+      queue().Cancel("t1", c, [&](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
+        r.mutable_message()->set_state(v1::CANCELLED);
+        return std::vector<v1::Event>{Ev(v1::Event::CANCELLED, c)};
+      });
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
 
   std::vector<v1::Event> all = ReadAll(queue(), "t1", *start, /*batch=*/2);
@@ -161,8 +176,7 @@ TEST_P(MessageQueueContractTest, EveryStateChangeAppendsItsEventsAndAnyCursorRes
                                "CANCELLED " + MessageName(c)));
   // Resuming from the k-th event's cursor gives exactly the events after it, for every k.
   for (size_t k = 0; k < all.size(); ++k) {
-    std::vector<v1::Event> rest =
-        ReadAll(queue(), "t1", all[k].cursor(), 3);
+    std::vector<v1::Event> rest = ReadAll(queue(), "t1", all[k].cursor(), 3);
     std::vector<std::string> want(sum.begin() + static_cast<long>(k) + 1, sum.end());
     EXPECT_EQ(Summary(rest), want) << "resumed after event " << k;
   }
@@ -171,7 +185,10 @@ TEST_P(MessageQueueContractTest, EveryStateChangeAppendsItsEventsAndAnyCursorRes
 TEST_P(MessageQueueContractTest, AnEmptyCursorStartsFromNowAndTenantsNeverSeeEachOthersEvents) {
   Ids ids;
   const std::string old_id = ids.Next();
-  ASSERT_TRUE(queue().Enqueue(Record("t1", old_id), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, old_id)}).ok());
+  ASSERT_TRUE(queue()
+                  .Enqueue(Record("t1", old_id), Lane::kTransactional, std::nullopt,
+                           {Ev(v1::Event::QUEUED, old_id)})
+                  .ok());
   auto from_now = queue().ReadEvents("t1", "", 10, absl::ZeroDuration());
   ASSERT_TRUE(from_now.ok()) << from_now.status();
   EXPECT_THAT(*from_now, IsEmpty());
@@ -180,8 +197,14 @@ TEST_P(MessageQueueContractTest, AnEmptyCursorStartsFromNowAndTenantsNeverSeeEac
   auto t2 = queue().LatestEventCursor("t2");
   ASSERT_TRUE(t1.ok() && t2.ok());
   const std::string mine = ids.Next(), theirs = ids.Next();
-  ASSERT_TRUE(queue().Enqueue(Record("t1", mine), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, mine)}).ok());
-  ASSERT_TRUE(queue().Enqueue(Record("t2", theirs), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, theirs)}).ok());
+  ASSERT_TRUE(queue()
+                  .Enqueue(Record("t1", mine), Lane::kTransactional, std::nullopt,
+                           {Ev(v1::Event::QUEUED, mine)})
+                  .ok());
+  ASSERT_TRUE(queue()
+                  .Enqueue(Record("t2", theirs), Lane::kTransactional, std::nullopt,
+                           {Ev(v1::Event::QUEUED, theirs)})
+                  .ok());
   EXPECT_THAT(Summary(ReadAll(queue(), "t1", *t1)), ElementsAre("QUEUED " + MessageName(mine)));
   EXPECT_THAT(Summary(ReadAll(queue(), "t2", *t2)), ElementsAre("QUEUED " + MessageName(theirs)));
 }
@@ -193,7 +216,10 @@ TEST_P(MessageQueueContractTest, ABlockingReadWakesUpForTheNextEvent) {
   const std::string id = ids.Next();
   absl::StatusOr<std::vector<v1::Event>> got;
   std::thread reader([&] { got = queue().ReadEvents("t1", *start, 10, absl::Seconds(20)); });
-  ASSERT_TRUE(queue().Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt, {Ev(v1::Event::QUEUED, id)}).ok());
+  ASSERT_TRUE(queue()
+                  .Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt,
+                           {Ev(v1::Event::QUEUED, id)})
+                  .ok());
   reader.join();  // returns on the event, not after 20 s (the test's timeout would say so)
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_THAT(Summary(*got), ElementsAre("QUEUED " + MessageName(id)));
@@ -201,7 +227,7 @@ TEST_P(MessageQueueContractTest, ABlockingReadWakesUpForTheNextEvent) {
 
 TEST_P(MessageQueueContractTest, MalformedCursorsAreInvalidArgumentAndMaxZeroOnlyChecks) {
   for (const std::string& bad : {std::string("garbage!"),
-                                 std::string("MDp4LTA"),     // "0:x-0"
+                                 std::string("MDp4LTA"),             // "0:x-0"
                                  std::string("MDoxLTAsMToyLTA")}) {  // two shards
     auto r = queue().ReadEvents("t1", bad, 10, absl::ZeroDuration());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -220,7 +246,10 @@ TEST_P(MessageQueueContractTest, ACursorOlderThanRetentionIsOutOfRangeNotAGap) {
   ASSERT_TRUE(start.ok());
   for (int i = 0; i < 60; ++i) {
     const std::string id = ids.Next();
-    ASSERT_TRUE(queue().Enqueue(Record("t1", id), Lane::kBulk, std::nullopt, {Ev(v1::Event::QUEUED, id)}).ok());
+    ASSERT_TRUE(
+        queue()
+            .Enqueue(Record("t1", id), Lane::kBulk, std::nullopt, {Ev(v1::Event::QUEUED, id)})
+            .ok());
   }
   auto stale = queue().ReadEvents("t1", *start, 10, absl::ZeroDuration());
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kOutOfRange) << stale.status();
@@ -228,7 +257,9 @@ TEST_P(MessageQueueContractTest, ACursorOlderThanRetentionIsOutOfRangeNotAGap) {
   auto now = queue().LatestEventCursor("t1");
   ASSERT_TRUE(now.ok());
   const std::string id = ids.Next();
-  ASSERT_TRUE(queue().Enqueue(Record("t1", id), Lane::kBulk, std::nullopt, {Ev(v1::Event::QUEUED, id)}).ok());
+  ASSERT_TRUE(queue()
+                  .Enqueue(Record("t1", id), Lane::kBulk, std::nullopt, {Ev(v1::Event::QUEUED, id)})
+                  .ok());
   auto fresh = queue().ReadEvents("t1", *now, 10, absl::ZeroDuration());
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_THAT(Summary(*fresh), ElementsAre("QUEUED " + MessageName(id)));
@@ -245,8 +276,8 @@ TEST_P(MessageQueueContractTest, AnIdempotencyKeyIsClaimedOnceAndLaterUsesStoreN
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
 
-  auto stored = queue().EnqueueIdempotent(Record("t1", first), Lane::kTransactional, std::nullopt, key,
-                                          {Ev(v1::Event::QUEUED, first)});
+  auto stored = queue().EnqueueIdempotent(Record("t1", first), Lane::kTransactional, std::nullopt,
+                                          key, {Ev(v1::Event::QUEUED, first)});
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_FALSE(stored->deduplicated);
 
@@ -296,8 +327,9 @@ TEST_P(MessageQueueContractTest, RacingEnqueuesWithOneKeyStoreExactlyOne) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kRacers; ++i) {
     threads.emplace_back([&, i] {
-      outcomes[i] = queue().EnqueueIdempotent(Record("t1", mine[i]), Lane::kTransactional, std::nullopt,
-                                              IdempotencyKey{"race", "h", absl::Hours(1)});
+      outcomes[i] =
+          queue().EnqueueIdempotent(Record("t1", mine[i]), Lane::kTransactional, std::nullopt,
+                                    IdempotencyKey{"race", "h", absl::Hours(1)});
     });
   }
   for (auto& t : threads) t.join();
@@ -319,13 +351,15 @@ TEST_P(MessageQueueContractTest, RacingEnqueuesWithOneKeyStoreExactlyOne) {
 
 absl::StatusOr<std::vector<v1::Event>> MarkCancelled(StoredMessage& r) {
   r.mutable_message()->set_state(v1::CANCELLED);
-  for (auto& rcpt : *r.mutable_message()->mutable_recipients()) rcpt.set_state(v1::RECIPIENT_CANCELLED);
+  for (auto& rcpt : *r.mutable_message()->mutable_recipients())
+    rcpt.set_state(v1::RECIPIENT_CANCELLED);
   return std::vector<v1::Event>{Ev(v1::Event::CANCELLED, r.message().id())};
 }
 
 TEST_P(MessageQueueContractTest, CancelTakesReadyAndScheduledMessagesOutForGood) {
   Ids ids;
-  const std::string ready = ids.Next(), scheduled = ids.Next(), deferred = ids.Next(), other = ids.Next();
+  const std::string ready = ids.Next(), scheduled = ids.Next(), deferred = ids.Next(),
+                    other = ids.Next();
   ASSERT_TRUE(queue().Enqueue(Record("t1", ready), Lane::kTransactional, std::nullopt).ok());
   ASSERT_TRUE(queue().Enqueue(Record("t1", scheduled), Lane::kBulk, kNow + absl::Hours(2)).ok());
   ASSERT_TRUE(queue().Enqueue(Record("t1", deferred), Lane::kBulk, std::nullopt).ok());
@@ -370,25 +404,30 @@ TEST_P(MessageQueueContractTest, CancelTakesReadyAndScheduledMessagesOutForGood)
   EXPECT_EQ(*promoted, 0);
   EXPECT_THAT(TakeAll(queue()), IsEmpty());
   // Once cancelled it is final for the caller's decision function, which refuses again.
-  auto twice = queue().Cancel("t1", other, [](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
-    if (r.message().state() == v1::CANCELLED) return absl::FailedPreconditionError("already cancelled");
-    return std::vector<v1::Event>{};
-  });
+  auto twice =
+      queue().Cancel("t1", other, [](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
+        if (r.message().state() == v1::CANCELLED)
+          return absl::FailedPreconditionError("already cancelled");
+        return std::vector<v1::Event>{};
+      });
   EXPECT_EQ(twice.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_P(MessageQueueContractTest, CancelOfAnUnknownOrForeignMessageIsNotFoundAndARefusalChangesNothing) {
+TEST_P(MessageQueueContractTest,
+       CancelOfAnUnknownOrForeignMessageIsNotFoundAndARefusalChangesNothing) {
   Ids ids;
   const std::string id = ids.Next();
   ASSERT_TRUE(queue().Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt).ok());
   EXPECT_EQ(queue().Cancel("t2", id, MarkCancelled).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(queue().Cancel("t1", ids.Next(), MarkCancelled).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(queue().Cancel("t1", ids.Next(), MarkCancelled).status().code(),
+            absl::StatusCode::kNotFound);
   auto start = queue().LatestEventCursor("t1");
   ASSERT_TRUE(start.ok());
-  auto refused = queue().Cancel("t1", id, [](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
-    r.mutable_message()->set_state(v1::CANCELLED);  // edits are discarded on refusal
-    return absl::FailedPreconditionError("no");
-  });
+  auto refused =
+      queue().Cancel("t1", id, [](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
+        r.mutable_message()->set_state(v1::CANCELLED);  // edits are discarded on refusal
+        return absl::FailedPreconditionError("no");
+      });
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   auto still = queue().Get("t1", id);
   ASSERT_TRUE(still.ok() && still->has_value());
@@ -405,10 +444,12 @@ TEST_P(MessageQueueContractTest, AtTheDepthLimitEnqueueRefusesAndStoresNothing) 
   ASSERT_TRUE(queue().Enqueue(Record("t1", b), Lane::kBulk, kNow + absl::Hours(1)).ok());
   auto start = queue().LatestEventCursor("t1");
   ASSERT_TRUE(start.ok());
-  absl::Status full = queue().Enqueue(Record("t1", c), Lane::kBulk, std::nullopt, {Ev(v1::Event::QUEUED, c)});
+  absl::Status full =
+      queue().Enqueue(Record("t1", c), Lane::kBulk, std::nullopt, {Ev(v1::Event::QUEUED, c)});
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
-  auto idem = queue().EnqueueIdempotent(Record("t1", ids.Next(ShardSelectorForKey("t1", "k"))),
-                                        Lane::kBulk, std::nullopt, IdempotencyKey{"k", "h", absl::Hours(1)});
+  auto idem =
+      queue().EnqueueIdempotent(Record("t1", ids.Next(ShardSelectorForKey("t1", "k"))), Lane::kBulk,
+                                std::nullopt, IdempotencyKey{"k", "h", absl::Hours(1)});
   EXPECT_EQ(idem.status().code(), absl::StatusCode::kResourceExhausted);
   auto claim = queue().FindIdempotencyKey("t1", "k");
   ASSERT_TRUE(claim.ok());

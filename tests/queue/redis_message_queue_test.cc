@@ -29,7 +29,8 @@ class RedisHarness final : public testing::MessageQueueHarness {
       KIRIM_RETURN_IF_ERROR(server_.Start());
       client_ = server_.Client();
       // Small stream nodes, so MAXLEN ~ trims close to the limit the contract sets.
-      KIRIM_RETURN_IF_ERROR(client_->Command({"CONFIG", "SET", "stream-node-max-entries", "4"}).status());
+      KIRIM_RETURN_IF_ERROR(
+          client_->Command({"CONFIG", "SET", "stream-node-max-entries", "4"}).status());
     }
     RedisQueueOptions o;
     o.max_depth = limits.max_depth;
@@ -231,7 +232,10 @@ TEST_F(RedisMessageQueueTest, EventsOfSeveralShardsResumeExactlyOnceAcrossARedis
   for (int i = 0; i < 30; ++i) {
     ids.push_back(NewId());
     shards.insert(queue_->ShardOf(ids.back()));
-    ASSERT_TRUE(queue_->Enqueue(Record("t1", ids.back()), Lane::kBulk, std::nullopt, {QueuedEvent(ids.back())}).ok());
+    ASSERT_TRUE(queue_
+                    ->Enqueue(Record("t1", ids.back()), Lane::kBulk, std::nullopt,
+                              {QueuedEvent(ids.back())})
+                    .ok());
   }
   ASSERT_EQ(shards.size(), 3u) << "the test needs events on every shard";
   // Read in batches of 4 from the start: every event once.
@@ -264,8 +268,10 @@ TEST_F(RedisMessageQueueTest, EventsOfSeveralShardsResumeExactlyOnceAcrossARedis
   // A blocking read over every shard wakes for the next event, whichever shard it lands on.
   const std::string late = IdOnShard(2, 3);
   absl::StatusOr<std::vector<v1::Event>> woke;
-  std::thread reader([&] { woke = queue_->ReadEvents("t1", all.back().cursor(), 10, absl::Seconds(20)); });
-  ASSERT_TRUE(queue_->Enqueue(Record("t1", late), Lane::kBulk, std::nullopt, {QueuedEvent(late)}).ok());
+  std::thread reader(
+      [&] { woke = queue_->ReadEvents("t1", all.back().cursor(), 10, absl::Seconds(20)); });
+  ASSERT_TRUE(
+      queue_->Enqueue(Record("t1", late), Lane::kBulk, std::nullopt, {QueuedEvent(late)}).ok());
   reader.join();
   ASSERT_TRUE(woke.ok()) << woke.status();
   ASSERT_EQ(woke->size(), 1u);
@@ -310,7 +316,8 @@ TEST_F(RedisMessageQueueTest, TakeDropsStreamEntriesOfCancelledMessages) {
   ASSERT_TRUE(queue_->Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt).ok());
   ASSERT_TRUE(client_->Command({"HSET", queue_->MessageKey("t1", id), "c", "1"}).ok());
   EXPECT_TRUE(TakeNow("w1", 10).empty());
-  auto len = client_->Command({"XLEN", queue_->StreamKey(queue_->ShardOf(id), Lane::kTransactional)});
+  auto len =
+      client_->Command({"XLEN", queue_->StreamKey(queue_->ShardOf(id), Lane::kTransactional)});
   ASSERT_TRUE(len.ok());
   EXPECT_EQ(len->integer, 0);
 }
@@ -318,7 +325,9 @@ TEST_F(RedisMessageQueueTest, TakeDropsStreamEntriesOfCancelledMessages) {
 TEST_F(RedisMessageQueueTest, CancelLeavesNothingInTheStreamsOrTheScheduledSet) {
   const std::string ready = IdOnShard(0, 2), later = IdOnShard(0, 2);
   ASSERT_TRUE(queue_->Enqueue(Record("t1", ready), Lane::kBulk, std::nullopt).ok());
-  ASSERT_TRUE(queue_->Enqueue(Record("t1", later), Lane::kTransactional, absl::FromUnixSeconds(1900000000)).ok());
+  ASSERT_TRUE(
+      queue_->Enqueue(Record("t1", later), Lane::kTransactional, absl::FromUnixSeconds(1900000000))
+          .ok());
   auto cancel = [](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
     r.mutable_message()->set_state(v1::CANCELLED);
     return std::vector<v1::Event>{};
@@ -340,19 +349,20 @@ TEST_F(RedisMessageQueueTest, CancelReadsAgainWhenAWorkerChangedTheMessageMeanwh
   const std::string id = NewId();
   ASSERT_TRUE(queue_->Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt).ok());
   int calls = 0;
-  auto result = queue_->Cancel("t1", id, [&](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
-    if (++calls == 1) {
-      // Between our read and our write, a worker takes the message, tries once and defers it.
-      std::vector<Lease> leases = TakeNow("w1");
-      EXPECT_EQ(leases.size(), 1u);
-      StoredMessage tried = leases[0].record;
-      tried.mutable_message()->set_state(v1::DEFERRED);
-      tried.mutable_message()->add_attempts()->set_worker("w1");
-      EXPECT_TRUE(queue_->Defer(leases[0], tried, absl::FromUnixSeconds(1900000000)).ok());
-    }
-    r.mutable_message()->set_state(v1::CANCELLED);
-    return std::vector<v1::Event>{};
-  });
+  auto result =
+      queue_->Cancel("t1", id, [&](StoredMessage& r) -> absl::StatusOr<std::vector<v1::Event>> {
+        if (++calls == 1) {
+          // Between our read and our write, a worker takes the message, tries once and defers it.
+          std::vector<Lease> leases = TakeNow("w1");
+          EXPECT_EQ(leases.size(), 1u);
+          StoredMessage tried = leases[0].record;
+          tried.mutable_message()->set_state(v1::DEFERRED);
+          tried.mutable_message()->add_attempts()->set_worker("w1");
+          EXPECT_TRUE(queue_->Defer(leases[0], tried, absl::FromUnixSeconds(1900000000)).ok());
+        }
+        r.mutable_message()->set_state(v1::CANCELLED);
+        return std::vector<v1::Event>{};
+      });
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(calls, 2);
   EXPECT_EQ(result->message().attempts_size(), 1) << "the cancel overwrote the worker's attempt";
@@ -367,8 +377,11 @@ TEST_F(RedisMessageQueueTest, TheDepthLimitIsSharedOutOverTheShards) {
   q.shards = 2;
   q.max_depth = 4;  // two per shard
   ResetWith(q);
-  ASSERT_TRUE(queue_->Enqueue(Record("t1", IdOnShard(0, 2)), Lane::kTransactional, std::nullopt).ok());
-  ASSERT_TRUE(queue_->Enqueue(Record("t1", IdOnShard(0, 2)), Lane::kBulk, absl::FromUnixSeconds(1900000000)).ok());
+  ASSERT_TRUE(
+      queue_->Enqueue(Record("t1", IdOnShard(0, 2)), Lane::kTransactional, std::nullopt).ok());
+  ASSERT_TRUE(
+      queue_->Enqueue(Record("t1", IdOnShard(0, 2)), Lane::kBulk, absl::FromUnixSeconds(1900000000))
+          .ok());
   absl::Status full = queue_->Enqueue(Record("t1", IdOnShard(0, 2)), Lane::kBulk, std::nullopt);
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
   EXPECT_TRUE(absl::StrContains(full.message(), "queue full")) << full;
