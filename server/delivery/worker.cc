@@ -18,6 +18,16 @@ void CopyReply(const smtp::Reply& from, v1::SmtpReply* to) {
   to->set_text(from.Text());
 }
 
+v1::Event::Type EventFor(v1::RecipientState s) {
+  switch (s) {
+    case v1::RECIPIENT_DELIVERED: return v1::Event::DELIVERED;
+    case v1::RECIPIENT_BOUNCED: return v1::Event::BOUNCED;
+    case v1::RECIPIENT_EXPIRED: return v1::Event::EXPIRED;
+    case v1::RECIPIENT_DEFERRED: return v1::Event::DEFERRED;
+    default: return v1::Event::TYPE_UNSPECIFIED;
+  }
+}
+
 bool IsFinal(v1::RecipientState s) {
   return s != v1::RECIPIENT_PENDING && s != v1::RECIPIENT_DEFERRED;
 }
@@ -134,6 +144,7 @@ absl::Status Worker::Process(const Lease& lease) {
   m.set_state(StateFromRecipients(m));
 
   std::optional<absl::Time> retry_at;
+  bool delayed_now = false;
   if (m.state() == v1::DEFERRED) {
     const absl::Time accepted = FromProtoTime(m.create_time());
     retry_at = retry_.NextAttempt(m.attempts_size(), accepted, end, random_);
@@ -152,6 +163,7 @@ absl::Status Worker::Process(const Lease& lease) {
       m.set_state(StateFromRecipients(m));
     } else if (retry_.DelayWarningDue(accepted, end, record.delay_warned())) {
       record.set_delay_warned(true);
+      delayed_now = true;
       logger_.Info("worker", "delayed", {{"tenant", lease.tenant}, {"message_id", lease.id}});
     }
   }
@@ -161,12 +173,33 @@ absl::Status Worker::Process(const Lease& lease) {
                                                                    attempt->reply().enhanced_code(), " ",
                                                                    attempt->reply().text())
                                                     : attempt->error();
+  // One event per recipient this attempt decided, plus "delayed" once: written in the same
+  // Redis script as the state, so the stream never disagrees with GetMessage.
+  std::vector<v1::Event> events;
+  auto add_event = [&](v1::Event::Type type, const v1::RecipientResult* r) {
+    v1::Event& e = events.emplace_back();
+    e.set_type(type);
+    e.set_message(m.name());
+    *e.mutable_time() = ToProtoTime(end);
+    *e.mutable_tags() = m.tags();
+    *e.mutable_metadata() = m.metadata();
+    if (r != nullptr) {
+      e.set_recipient(r->address());
+      *e.mutable_reply() = r->reply();
+    }
+  };
+  for (const auto& r : m.recipients()) {
+    if (pending.count(r.address()) && EventFor(r.state()) != v1::Event::TYPE_UNSPECIFIED) {
+      add_event(EventFor(r.state()), &r);
+    }
+  }
+  if (delayed_now) add_event(v1::Event::DELAYED, nullptr);
   if (m.state() == v1::DEFERRED) {
     *m.mutable_next_attempt_time() = ToProtoTime(*retry_at);
-    KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, *retry_at));
+    KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, *retry_at, events));
   } else {
     m.clear_next_attempt_time();
-    KIRIM_RETURN_IF_ERROR(queue_.Complete(lease, record));
+    KIRIM_RETURN_IF_ERROR(queue_.Complete(lease, record, events));
   }
   logger_.Info("worker", absl::AsciiStrToLower(state_name),
                {{"tenant", lease.tenant},

@@ -2,6 +2,7 @@
 #include "server/delivery/worker.h"
 
 #include <cstdio>
+#include <map>
 
 #include "gtest/gtest.h"
 #include "server/api/mail_api.h"
@@ -236,6 +237,31 @@ TEST_F(WorkerTest, HardBouncesAreSuppressedButPolicyRejectionsAreNot) {
   EXPECT_FALSE((*found)[2].has_value());
   // Tenant-scoped.
   EXPECT_FALSE((*suppressions_.Lookup("t2", {"gone@example.net"}))[0].has_value());
+}
+
+TEST_F(WorkerTest, EveryDecisionIsAnEventWrittenWithTheState) {
+  std::string id = Send({"a@example.net", "b@example.net", "c@example.net"});
+  deliverer_.Script("b@example.net", "550 5.1.1 No such user");
+  for (int i = 0; i < 100; ++i) deliverer_.Script("c@example.net", "451 4.3.0 Later");
+  while (true) {
+    ASSERT_EQ(Run(), 1);
+    v1::Message m = Get(id);
+    if (m.state() != v1::DEFERRED) break;
+    clock_.Set(FromProtoTime(m.next_attempt_time()));
+  }
+  std::map<std::string, int> seen;  // "TYPE recipient" -> count
+  for (const v1::Event& e : queue_.events("t1")) {
+    EXPECT_EQ(e.message(), "messages/" + id);
+    seen[v1::Event::Type_Name(e.type()) + " " + e.recipient()]++;
+    if (e.type() == v1::Event::BOUNCED) EXPECT_EQ(e.reply().enhanced_code(), "5.1.1");
+  }
+  EXPECT_EQ(seen["QUEUED "], 1);
+  EXPECT_EQ(seen["DELIVERED a@example.net"], 1);
+  EXPECT_EQ(seen["BOUNCED b@example.net"], 1);
+  EXPECT_GE(seen["DEFERRED c@example.net"], 3);
+  EXPECT_EQ(seen["EXPIRED c@example.net"], 1);
+  EXPECT_EQ(seen["DELAYED "], 1) << "the delay warning is sent once";
+  EXPECT_EQ(seen.count("DELIVERED b@example.net"), 0u);
 }
 
 TEST_F(WorkerTest, QueueDownIsReportedNotSwallowed) {
