@@ -5,7 +5,7 @@
 //   MailApi api(queue, limiter, limits, clock, random, logger, options);
 //   absl::StatusOr<v1::SendEmailResponse> r = api.SendEmail(principal, request);
 //   absl::StatusOr<EventWatch> w = api.StartWatch(principal, watch_request);
-//   while (...) for (v1::Event& e : *api.NextEvents(*w, 100, absl::Seconds(1))) send(e);
+//   absl::StatusOr<std::vector<v1::Event>> batch = api.NextEvents(*w, 100, absl::Seconds(1));
 #ifndef KIRIM_SERVER_API_MAIL_API_H_
 #define KIRIM_SERVER_API_MAIL_API_H_
 

@@ -21,8 +21,8 @@
 //
 //   RedisMessageQueue queue(redis, options);
 //   KIRIM_RETURN_IF_ERROR(queue.Enqueue(record, Lane::kTransactional, std::nullopt, {queued}));
-//   for (Lease& l : *queue.Take("worker-1", 1, absl::Seconds(1))) { ...; queue.Complete(l, r, ev);
-//   } auto events = queue.ReadEvents("acme", cursor, 100, absl::Seconds(1));
+//   for (Lease& l : *queue.Take("w-1", 1, absl::Seconds(1))) { ...; queue.Complete(l, r, ev); }
+//   auto events = queue.ReadEvents("acme", cursor, 100, absl::Seconds(1));
 #ifndef KIRIM_SERVER_QUEUE_MESSAGE_QUEUE_H_
 #define KIRIM_SERVER_QUEUE_MESSAGE_QUEUE_H_
 

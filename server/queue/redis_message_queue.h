@@ -5,9 +5,9 @@
 //   <prefix>:{sN}:t:<tenant>:m:<id>   hash  r = serialized StoredMessage, v = version (bumped by
 //                                     every write of r), e = "<lane>|<entry id>" while the message
 //                                     has a ready-stream entry, c = 1 once cancelled
-//   <prefix>:{sN}:ready:tx            stream of ready transactional messages, field
-//   ref=<tenant>|<id> <prefix>:{sN}:ready:bulk          stream of ready bulk messages
-//   <prefix>:{sN}:scheduled           zset, score = due time (Unix ms), member <lane>|<tenant>|<id>
+//   <prefix>:{sN}:ready:tx            stream of ready transactional messages, ref=<tenant>|<id>
+//   <prefix>:{sN}:ready:bulk          stream of ready bulk messages
+//   <prefix>:{sN}:scheduled           zset, score = due ms, member <lane>|<tenant>|<id>
 //   <prefix>:{sN}:ev:<tenant>         stream of the tenant's events on this shard, field e =
 //                                     serialized kirim.v1.Event; capped with XADD MAXLEN ~
 //   <prefix>:{sN}:t:<tenant>:idem:<sha256(key) hex>   string "<id> <request hash>", expires
