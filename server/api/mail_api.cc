@@ -61,14 +61,16 @@ std::string SendRequestHash(const v1::SendEmailRequest& request) {
 }
 
 MailApi::MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
-                 const Clock& clock, Random& random, Logger& logger, MailApiOptions options)
+                 const Clock& clock, Random& random, Logger& logger, MailApiOptions options,
+                 SuppressionStore* suppressions)
     : queue_(queue),
       limiter_(limiter),
       limits_(limits),
       clock_(clock),
       random_(random),
       logger_(logger),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      suppressions_(suppressions) {}
 
 absl::StatusOr<v1::SendEmailResponse> MailApi::Deduplicated(const Principal& caller,
                                                             const IdempotencyRecord& existing,
@@ -173,8 +175,45 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
     *r->mutable_update_time() = ToProtoTime(now);
   }
 
+  // The suppression list decides per recipient, before anything is charged or stored.
+  std::vector<v1::Event> suppressed_events;
+  int64_t cost = static_cast<int64_t>(valid.envelope_recipients.size());
+  if (suppressions_ != nullptr) {
+    absl::StatusOr<std::vector<std::optional<SuppressionEntry>>> hits =
+        suppressions_->Lookup(caller.tenant, valid.envelope_recipients);
+    if (!hits.ok()) {
+      // Unknown is not "not suppressed": never send to an address that may be on the list.
+      return hits.status().code() == absl::StatusCode::kUnavailable ? StoreUnavailable()
+                                                                     : hits.status();
+    }
+    google::rpc::PreconditionFailure refused;
+    for (size_t i = 0; i < hits->size(); ++i) {
+      if (!(*hits)[i].has_value()) continue;
+      const SuppressionEntry& entry = *(*hits)[i];
+      const std::string why = absl::StrCat("suppressed (", v1::Suppression::Reason_Name(entry.reason),
+                                           entry.detail.empty() ? "" : ": ", entry.detail, ")");
+      v1::RecipientResult* r = m.mutable_recipients(static_cast<int>(i));
+      r->set_state(v1::RECIPIENT_SUPPRESSED);
+      r->mutable_reply()->set_text(why);
+      auto* v = refused.add_violations();
+      v->set_type("SUPPRESSED");
+      v->set_subject(r->address());
+      v->set_description(why);
+      v1::Event e = MessageEvent(v1::Event::SUPPRESSED, m, now);
+      e.set_recipient(r->address());
+      *e.mutable_reply() = r->reply();
+      suppressed_events.push_back(std::move(e));
+      --cost;
+    }
+    if (cost == 0) {
+      absl::Status all = absl::FailedPreconditionError(
+          "every recipient is on the suppression list; nothing was stored");
+      SetStatusDetail(&all, refused);
+      return all;
+    }
+  }
+
   const TenantLimits limits = limits_.For(caller.tenant);
-  const int64_t cost = static_cast<int64_t>(valid.envelope_recipients.size());
   absl::StatusOr<LimitDecision> decision = limiter_.Acquire(caller.tenant, limits, cost);
   if (!decision.ok()) {
     if (decision.status().code() == absl::StatusCode::kUnavailable) return StoreUnavailable();
@@ -186,7 +225,8 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
   }
 
   const Lane lane = m.priority() == v1::BULK ? Lane::kBulk : Lane::kTransactional;
-  const std::vector<v1::Event> events = {MessageEvent(v1::Event::QUEUED, m, now)};
+  std::vector<v1::Event> events = {MessageEvent(v1::Event::QUEUED, m, now)};
+  for (v1::Event& e : suppressed_events) events.push_back(std::move(e));
   if (key.empty()) {
     absl::Status stored = queue_.Enqueue(record, lane, valid.send_at, events);
     if (!stored.ok()) return EnqueueFailed(caller, limits, cost, stored);
@@ -205,7 +245,8 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
                {{"tenant", caller.tenant},
                 {"message_id", id},
                 {"lane", LaneName(lane)},
-                {"recipients", std::to_string(valid.envelope_recipients.size())}});
+                {"recipients", std::to_string(valid.envelope_recipients.size())},
+                {"suppressed", std::to_string(suppressed_events.size())}});
 
   v1::SendEmailResponse response;
   response.set_id(id);

@@ -22,6 +22,7 @@
 #include "server/events/event_filter.h"
 #include "server/limits/send_limiter.h"
 #include "server/queue/message_queue.h"
+#include "server/suppression/suppression_store.h"
 
 namespace kirim {
 
@@ -49,8 +50,12 @@ std::string SendRequestHash(const v1::SendEmailRequest& request);
 
 class MailApi {
  public:
+  // `suppressions` (may be null): recipients on the tenant's suppression list are refused at
+  // accept time, each with its reason; a message whose every recipient is suppressed is
+  // FAILED_PRECONDITION and stores nothing.
   MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
-          const Clock& clock, Random& random, Logger& logger, MailApiOptions options);
+          const Clock& clock, Random& random, Logger& logger, MailApiOptions options,
+          SuppressionStore* suppressions = nullptr);
 
   // Validates, charges the tenant's rate and daily quota (one unit per envelope recipient),
   // then stores, queues and logs a QUEUED event in one atomic step; the answer comes only after
@@ -99,6 +104,7 @@ class MailApi {
                              absl::Status stored);
 
   const MailApiOptions options_;
+  SuppressionStore* const suppressions_;
 };
 
 }  // namespace kirim

@@ -11,6 +11,7 @@
 #include "tests/common/fake_random.h"
 #include "tests/limits/fake_send_limiter.h"
 #include "tests/queue/fake_message_queue.h"
+#include "tests/suppression/fake_suppression_store.h"
 
 namespace kirim {
 namespace {
@@ -21,7 +22,7 @@ class MailApiTest : public ::testing::Test {
       : null_(std::fopen("/dev/null", "w")),
         logger_(clock_, LogLevel::kDebug, null_),
         limiter_(clock_),
-        api_(queue_, limiter_, limits_, clock_, random_, logger_, MailApiOptions{}) {}
+        api_(queue_, limiter_, limits_, clock_, random_, logger_, MailApiOptions{}, &suppressions_) {}
   ~MailApiTest() override { std::fclose(null_); }
 
   v1::SendEmailRequest Request() {
@@ -41,6 +42,7 @@ class MailApiTest : public ::testing::Test {
   FILE* null_;
   Logger logger_;
   testing::FakeSendLimiter limiter_;
+  testing::FakeSuppressionStore suppressions_;
   LimitsTable limits_;  // default: unlimited
   MailApi api_;
   Principal alice_{"alice"};
@@ -461,6 +463,50 @@ TEST_F(MailApiTest, CancelKeepsFinalRecipientResults) {
   EXPECT_EQ(m->recipients(0).state(), v1::RECIPIENT_DELIVERED);
   EXPECT_EQ(m->recipients(1).state(), v1::RECIPIENT_CANCELLED);
   EXPECT_FALSE(m->has_next_attempt_time());
+}
+
+TEST_F(MailApiTest, SuppressedRecipientsAreRefusedOneByOneWithTheirReason) {
+  ASSERT_TRUE(suppressions_.Add("alice", {"audit@example.com", v1::Suppression::HARD_BOUNCE,
+                                          "550 5.1.1 gone", clock_.Now()}).ok());
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 1});
+  auto sent = api_.SendEmail(alice_, Request());  // to ana, bcc audit (suppressed)
+  ASSERT_TRUE(sent.ok()) << sent.status() << " (only one recipient may be charged)";
+  const StoredMessage rec = **queue_.Get("alice", sent->id());
+  ASSERT_EQ(rec.message().recipients_size(), 2);
+  EXPECT_EQ(rec.message().recipients(0).state(), v1::RECIPIENT_PENDING);
+  EXPECT_EQ(rec.message().recipients(1).state(), v1::RECIPIENT_SUPPRESSED);
+  EXPECT_EQ(rec.message().recipients(1).reply().text(), "suppressed (HARD_BOUNCE: 550 5.1.1 gone)");
+  int suppressed_events = 0;
+  for (const auto& e : queue_.events("alice")) {
+    if (e.type() == v1::Event::SUPPRESSED) {
+      ++suppressed_events;
+      EXPECT_EQ(e.recipient(), "audit@example.com");
+    }
+  }
+  EXPECT_EQ(suppressed_events, 1);
+  // Another tenant's list does not apply.
+  EXPECT_TRUE(api_.SendEmail(Principal{"bob"}, Request()).ok());
+}
+
+TEST_F(MailApiTest, AMessageToOnlySuppressedAddressesIsRefusedAndNotStored) {
+  for (const char* a : {"ana@example.net", "audit@example.com"}) {
+    ASSERT_TRUE(suppressions_.Add("alice", {a, v1::Suppression::UNSUBSCRIBE, "", clock_.Now()}).ok());
+  }
+  auto r = api_.SendEmail(alice_, Request());
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  auto detail = r.status().GetPayload("type.googleapis.com/google.rpc.PreconditionFailure");
+  ASSERT_TRUE(detail.has_value());
+  google::rpc::PreconditionFailure failure;
+  ASSERT_TRUE(failure.ParseFromString(std::string(*detail)));
+  ASSERT_EQ(failure.violations_size(), 2);
+  EXPECT_EQ(failure.violations(0).subject(), "ana@example.net");
+  EXPECT_EQ(queue_.record_count(), 0u);
+}
+
+TEST_F(MailApiTest, AnUnreachableSuppressionListMeansNothingIsSent) {
+  suppressions_.set_unavailable(true);
+  EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(queue_.record_count(), 0u);
 }
 
 }  // namespace

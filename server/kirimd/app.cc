@@ -225,7 +225,8 @@ absl::Status App::Start() {
     mo.limits.max_attachments = limits.max_attachments();
     mo.limits.max_attachment_bytes = limits.max_attachment_bytes();
     mo.idempotency_window = Ms(limits.idempotency_window_ms());
-    mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo);
+    mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo,
+                                         suppressions_.get());
     EventStreamOptions eo;
     eo.max_streams = limits.max_event_streams();
     mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_, logger_, eo);
