@@ -40,26 +40,14 @@ class DirectE2eTest : public ::testing::Test {
   }
 
   std::string Send(std::vector<std::string> to) {
-    v1::SendEmailRequest r;
-    r.set_from("shop@example.com");
-    for (auto& a : to) r.add_to(a);
-    r.set_subject("direct");
-    r.set_text_body("hello");
-    grpc::ClientContext ctx;
-    kirimd_.Authorize(&ctx);
-    v1::SendEmailResponse resp;
-    grpc::Status st = kirimd_.MailStub()->SendEmail(&ctx, r, &resp);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return resp.id();
+    absl::StatusOr<std::string> id = kirimd_.SendText(to);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
   }
   v1::Message Get(const std::string& id) {
-    grpc::ClientContext ctx;
-    kirimd_.Authorize(&ctx);
-    v1::GetMessageRequest req;
-    req.set_name("messages/" + id);
-    v1::Message m;
-    EXPECT_TRUE(kirimd_.MailStub()->GetMessage(&ctx, req, &m).ok());
-    return m;
+    absl::StatusOr<v1::Message> m = kirimd_.GetMessage(id);
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m.ok() ? *m : v1::Message();
   }
 
   testing::RedisServer redis_;
@@ -123,15 +111,9 @@ TEST(ShapingE2eTest, AConnectionLimitHoldsBackOnlyItsOwnDestination) {
       "  shaping { destinations { domain: \"slow.test\" max_connections: 1 } }\n}\n"));
   ASSERT_TRUE(s.ok()) << s;
   auto send = [&](const std::string& to) {
-    v1::SendEmailRequest r;
-    r.set_from("shop@example.com");
-    r.add_to(to);
-    r.set_text_body("hello");
-    grpc::ClientContext ctx;
-    kirimd.Authorize(&ctx);
-    v1::SendEmailResponse resp;
-    EXPECT_TRUE(kirimd.MailStub()->SendEmail(&ctx, r, &resp).ok());
-    return resp.id();
+    absl::StatusOr<std::string> id = kirimd.SendText({to});
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
   };
   send("a@slow.test");
   ASSERT_TRUE(peer.WaitForEvent("STALLED 1").ok());  // slow.test's one connection is busy
@@ -141,12 +123,9 @@ TEST(ShapingE2eTest, AConnectionLimitHoldsBackOnlyItsOwnDestination) {
   const std::string other = send("c@fast.test");
   ASSERT_TRUE(kirimd.WaitForEvent("delivered", other).ok()) << "another destination keeps flowing";
 
-  grpc::ClientContext ctx;
-  kirimd.Authorize(&ctx);
-  v1::GetMessageRequest req;
-  req.set_name("messages/" + held);
-  v1::Message m;
-  ASSERT_TRUE(kirimd.MailStub()->GetMessage(&ctx, req, &m).ok());
+  absl::StatusOr<v1::Message> got = kirimd.GetMessage(held);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const v1::Message& m = *got;
   EXPECT_EQ(m.recipients(0).reply().code(), 451);
   EXPECT_EQ(m.recipients(0).reply().enhanced_code(), "4.4.5");
   EXPECT_TRUE(absl::StrContains(m.recipients(0).reply().text(), "connections")) << m.recipients(0).reply().text();

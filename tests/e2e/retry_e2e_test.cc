@@ -31,25 +31,14 @@ class RetryE2eTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s;
   }
   std::string Send(std::vector<std::string> to) {
-    v1::SendEmailRequest r;
-    r.set_from("shop@example.com");
-    for (auto& a : to) r.add_to(a);
-    r.set_text_body("hello");
-    grpc::ClientContext ctx;
-    kirimd_.Authorize(&ctx);
-    v1::SendEmailResponse resp;
-    grpc::Status st = kirimd_.MailStub()->SendEmail(&ctx, r, &resp);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return resp.id();
+    absl::StatusOr<std::string> id = kirimd_.SendText(to);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
   }
   v1::Message Get(const std::string& id) {
-    grpc::ClientContext ctx;
-    kirimd_.Authorize(&ctx);
-    v1::GetMessageRequest req;
-    req.set_name("messages/" + id);
-    v1::Message m;
-    EXPECT_TRUE(kirimd_.MailStub()->GetMessage(&ctx, req, &m).ok());
-    return m;
+    absl::StatusOr<v1::Message> m = kirimd_.GetMessage(id);
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m.ok() ? *m : v1::Message();
   }
 
   testing::RedisServer redis_;

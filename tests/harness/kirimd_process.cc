@@ -60,6 +60,39 @@ void KirimdProcess::Authorize(grpc::ClientContext* ctx, const std::string& key) 
   ctx->AddMetadata("authorization", "Bearer " + (key.empty() ? admin_key_ : key));
 }
 
+namespace {
+absl::Status FromGrpc(const grpc::Status& s) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+}  // namespace
+
+absl::StatusOr<std::string> KirimdProcess::SendText(const std::vector<std::string>& to,
+                                                    const std::string& key) {
+  v1::SendEmailRequest r;
+  r.set_from("shop@example.com");
+  for (const auto& a : to) r.add_to(a);
+  r.set_subject("test message");
+  r.set_text_body("hello");
+  grpc::ClientContext ctx;
+  Authorize(&ctx, key);
+  v1::SendEmailResponse resp;
+  grpc::Status s = MailStub()->SendEmail(&ctx, r, &resp);
+  if (!s.ok()) return FromGrpc(s);
+  return resp.id();
+}
+
+absl::StatusOr<v1::Message> KirimdProcess::GetMessage(const std::string& id,
+                                                      const std::string& key) {
+  grpc::ClientContext ctx;
+  Authorize(&ctx, key);
+  v1::GetMessageRequest req;
+  req.set_name("messages/" + id);
+  v1::Message m;
+  grpc::Status s = MailStub()->GetMessage(&ctx, req, &m);
+  if (!s.ok()) return FromGrpc(s);
+  return m;
+}
+
 absl::StatusOr<std::string> KirimdProcess::CreateKey(const std::string& tenant,
                                                      const std::vector<v1::ApiKey::Scope>& scopes) {
   grpc::ClientContext ctx;
@@ -70,7 +103,7 @@ absl::StatusOr<std::string> KirimdProcess::CreateKey(const std::string& tenant,
   for (auto s : scopes) req.add_scopes(s);
   v1::CreateApiKeyResponse resp;
   grpc::Status s = AdminStub()->CreateApiKey(&ctx, req, &resp);
-  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  if (!s.ok()) return FromGrpc(s);
   return resp.secret();
 }
 

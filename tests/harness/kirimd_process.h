@@ -48,6 +48,13 @@ class KirimdProcess {
   const std::string& admin_key() const { return admin_key_; }
   // Adds "authorization: Bearer <key>" (the admin key by default) and a 10 s deadline.
   void Authorize(grpc::ClientContext* ctx, const std::string& key = "") const;
+  // Sends a plain text message from shop@example.com to `to` (with the admin key unless `key`
+  // is given); returns its id.
+  absl::StatusOr<std::string> SendText(const std::vector<std::string>& to,
+                                       const std::string& key = "");
+  // GetMessage of `id`.
+  absl::StatusOr<v1::Message> GetMessage(const std::string& id, const std::string& key = "");
+
   // Creates an API key through AdminService with the admin key; returns the secret.
   absl::StatusOr<std::string> CreateKey(const std::string& tenant,
                                         const std::vector<v1::ApiKey::Scope>& scopes);
