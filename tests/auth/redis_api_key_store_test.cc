@@ -1,5 +1,6 @@
 // RedisApiKeyStore against a real redis-server on a free loopback port: the shared contract,
 // plus what only Redis can show (another replica, what is actually stored, restarts).
+#include "tests/redis/intercepting_redis_client.h"
 #include "server/auth/redis_api_key_store.h"
 
 #include <functional>
@@ -53,34 +54,6 @@ class RedisHarness final : public ApiKeyStoreHarness {
 std::unique_ptr<ApiKeyStoreHarness> MakeRedisHarness() { return std::make_unique<RedisHarness>(); }
 
 INSTANTIATE_TEST_SUITE_P(Redis, ApiKeyStoreContractTest, ::testing::Values(&MakeRedisHarness));
-
-// Counts calls that reach Redis (each one is one round trip) and can run `before_write` just
-// before a script (every write is one) goes out: another replica writing in between.
-class InterceptingRedisClient final : public redis::RedisClient {
- public:
-  explicit InterceptingRedisClient(redis::RedisClient& inner) : inner_(inner) {}
-  absl::StatusOr<redis::RedisValue> Command(const redis::Argv& argv) override {
-    ++calls;
-    return inner_.Command(argv);
-  }
-  absl::StatusOr<std::vector<redis::RedisValue>> Pipeline(
-      const std::vector<redis::Argv>& commands) override {
-    ++calls;
-    return inner_.Pipeline(commands);
-  }
-  absl::StatusOr<redis::RedisValue> Eval(absl::string_view script, const redis::Argv& keys,
-                                         const redis::Argv& args) override {
-    ++calls;
-    if (before_write) std::exchange(before_write, nullptr)();
-    return inner_.Eval(script, keys, args);
-  }
-
-  int calls = 0;
-  std::function<void()> before_write;  // runs once
-
- private:
-  redis::RedisClient& inner_;
-};
 
 class RedisApiKeyStoreTest : public ::testing::Test {
  protected:
@@ -205,16 +178,16 @@ TEST_F(RedisApiKeyStoreTest, RevocationReachesAnotherReplicaAtOnce) {
 TEST_F(RedisApiKeyStoreTest, VerifyIsOneRoundTripEveryTime) {
   absl::StatusOr<NewApiKey> made = store_->Create("acme", "ci", {v1::ApiKey::SEND});
   ASSERT_TRUE(made.ok()) << made.status();
-  InterceptingRedisClient counting(*client_);
+  testing::InterceptingRedisClient counting(*client_);
   RedisApiKeyStore store(counting, clock_, random_);
   ASSERT_TRUE(store.Verify(made->secret).ok());
-  EXPECT_EQ(counting.calls, 1);
+  EXPECT_EQ(counting.round_trips, 1);
   // No cache: the second call asks Redis again (that is what makes revocation immediate).
   ASSERT_TRUE(store.Verify(made->secret).ok());
-  EXPECT_EQ(counting.calls, 2);
+  EXPECT_EQ(counting.round_trips, 2);
   // A malformed key is turned away without asking Redis at all.
   EXPECT_FALSE(store.Verify("kirim_garbage").ok());
-  EXPECT_EQ(counting.calls, 2);
+  EXPECT_EQ(counting.round_trips, 2);
 }
 
 TEST_F(RedisApiKeyStoreTest, KeysSurviveARedisRestart) {
@@ -237,13 +210,13 @@ TEST_F(RedisApiKeyStoreTest, ImportRacingARevokeNeverUndoesIt) {
 
   // Replica B restarts and re-imports the key; between its read and its write, replica A
   // revokes it. A blind read-modify-write would store B's stale, unrevoked copy.
-  InterceptingRedisClient b_redis(*client_);
+  testing::InterceptingRedisClient b_redis(*client_);
   FakeClock b_clock;
   FakeRandom b_random(3);
   RedisApiKeyStore b(b_redis, b_clock, b_random);
-  b_redis.before_write = [&] { ASSERT_TRUE(store_->Revoke("ops", *ApiKeyIdOf(key)).ok()); };
+  b_redis.before_eval = [&] { ASSERT_TRUE(store_->Revoke("ops", *ApiKeyIdOf(key)).ok()); };
   ASSERT_TRUE(b.Import(key, "ops", "bootstrap v2", {v1::ApiKey::ADMIN}).ok());
-  EXPECT_EQ(b_redis.calls, 4);  // read, lost write, read again, write
+  EXPECT_EQ(b_redis.round_trips, 4);  // read, lost write, read again, write
   EXPECT_EQ(store_->Verify(key).status().code(), absl::StatusCode::kUnauthenticated);
   absl::StatusOr<std::vector<ApiKeyRecord>> listed = store_->List("ops");
   ASSERT_TRUE(listed.ok()) << listed.status();
@@ -256,9 +229,9 @@ TEST_F(RedisApiKeyStoreTest, RevokeRacingAnImportKeepsBoth) {
   FakeRandom operator_random(6);
   const std::string key = GenerateApiKeyString(operator_random);
   ASSERT_TRUE(store_->Import(key, "ops", "bootstrap", {v1::ApiKey::ADMIN}).ok());
-  InterceptingRedisClient b_redis(*client_);
+  testing::InterceptingRedisClient b_redis(*client_);
   RedisApiKeyStore b(b_redis, clock_, random_);
-  b_redis.before_write = [&] {
+  b_redis.before_eval = [&] {
     ASSERT_TRUE(store_->Import(key, "ops", "renamed", {v1::ApiKey::ADMIN}).ok());
   };
   absl::StatusOr<ApiKeyRecord> revoked = b.Revoke("ops", *ApiKeyIdOf(key));

@@ -1,6 +1,7 @@
 // RedisSuppressionStore against a real redis-server on a free loopback port: the shared
 // contract, plus what only Redis can show (the layout, round trips, another replica racing a
 // write, an index that lags, restarts).
+#include "tests/redis/intercepting_redis_client.h"
 #include "server/suppression/redis_suppression_store.h"
 
 #include <functional>
@@ -48,34 +49,6 @@ std::unique_ptr<SuppressionStoreHarness> MakeRedisHarness() {
 
 INSTANTIATE_TEST_SUITE_P(Redis, SuppressionStoreContractTest,
                          ::testing::Values(&MakeRedisHarness));
-
-// Counts round trips, and runs `before_eval` once just before the next script goes out: another
-// replica writing between this store's read and its write.
-class RacingRedisClient final : public redis::RedisClient {
- public:
-  explicit RacingRedisClient(redis::RedisClient& inner) : inner_(inner) {}
-  absl::StatusOr<redis::RedisValue> Command(const redis::Argv& argv) override {
-    ++round_trips;
-    return inner_.Command(argv);
-  }
-  absl::StatusOr<std::vector<redis::RedisValue>> Pipeline(
-      const std::vector<redis::Argv>& commands) override {
-    ++round_trips;
-    return inner_.Pipeline(commands);
-  }
-  absl::StatusOr<redis::RedisValue> Eval(absl::string_view script, const redis::Argv& keys,
-                                         const redis::Argv& args) override {
-    ++round_trips;
-    if (before_eval) std::exchange(before_eval, nullptr)();
-    return inner_.Eval(script, keys, args);
-  }
-
-  int round_trips = 0;
-  std::function<void()> before_eval;
-
- private:
-  redis::RedisClient& inner_;
-};
 
 class RedisSuppressionStoreTest : public ::testing::Test {
  protected:
@@ -134,7 +107,7 @@ TEST_F(RedisSuppressionStoreTest, EachTenantHasItsOwnHashTag) {
 
 TEST_F(RedisSuppressionStoreTest, LookupIsOneRoundTripHoweverManyAddresses) {
   ASSERT_TRUE(store_->Add("acme", {"a@example.com", v1::Suppression::MANUAL, "", kT0}).ok());
-  RacingRedisClient counting(*client_);
+  testing::InterceptingRedisClient counting(*client_);
   RedisSuppressionStore store(counting);
   std::vector<std::string> recipients;
   for (int i = 0; i < 100; ++i) recipients.push_back("r" + std::to_string(i) + "@example.com");
@@ -158,7 +131,7 @@ TEST_F(RedisSuppressionStoreTest, LookupIsOneRoundTripHoweverManyAddresses) {
 TEST_F(RedisSuppressionStoreTest, AConcurrentComplaintIsNeverOverwrittenByABounce) {
   // Replica B records a hard bounce; between its read and its write, replica A records the
   // recipient's complaint. A blind write would store B's weaker entry over it.
-  RacingRedisClient b_redis(*client_);
+  testing::InterceptingRedisClient b_redis(*client_);
   RedisSuppressionStore b(b_redis);
   b_redis.before_eval = [&] {
     ASSERT_TRUE(store_->Add("acme", {"a@example.com", v1::Suppression::COMPLAINT, "fbl", kT0}).ok());
@@ -176,7 +149,7 @@ TEST_F(RedisSuppressionStoreTest, AConcurrentComplaintIsNeverOverwrittenByABounc
 
 TEST_F(RedisSuppressionStoreTest, AConcurrentRemoveDoesNotLoseAStrongerAdd) {
   ASSERT_TRUE(store_->Add("acme", {"a@example.com", v1::Suppression::MANUAL, "", kT0}).ok());
-  RacingRedisClient b_redis(*client_);
+  testing::InterceptingRedisClient b_redis(*client_);
   RedisSuppressionStore b(b_redis);
   b_redis.before_eval = [&] { ASSERT_TRUE(*store_->Remove("acme", "a@example.com")); };
   ASSERT_TRUE(b.Add("acme", {"a@example.com", v1::Suppression::UNSUBSCRIBE, "link", kT0}).ok());
