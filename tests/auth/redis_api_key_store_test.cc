@@ -1,6 +1,5 @@
 // RedisApiKeyStore against a real redis-server on a free loopback port: the shared contract,
 // plus what only Redis can show (another replica, what is actually stored, restarts).
-#include "tests/redis/intercepting_redis_client.h"
 #include "server/auth/redis_api_key_store.h"
 
 #include <functional>
@@ -19,6 +18,7 @@
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
 #include "tests/harness/redis_server.h"
+#include "tests/redis/intercepting_redis_client.h"
 
 namespace kirim::testing {
 namespace {

@@ -1,7 +1,6 @@
 // RedisSuppressionStore against a real redis-server on a free loopback port: the shared
 // contract, plus what only Redis can show (the layout, round trips, another replica racing a
 // write, an index that lags, restarts).
-#include "tests/redis/intercepting_redis_client.h"
 #include "server/suppression/redis_suppression_store.h"
 
 #include <functional>
@@ -17,6 +16,7 @@
 #include "server/common/status_macros.h"
 #include "tests/harness/redis_server.h"
 #include "tests/suppression/suppression_store_contract.h"
+#include "tests/redis/intercepting_redis_client.h"
 
 namespace kirim::testing {
 namespace {
