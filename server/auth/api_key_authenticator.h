@@ -31,7 +31,7 @@ class ApiKeyAuthenticator final : public Authenticator {
   absl::StatusOr<Principal> Authenticate(const ClientMetadata& metadata,
                                          absl::string_view peer) override;
 
-  // The address part of a gRPC peer string ("ipv4:10.1.2.3:5555" -> "ipv4:10.1.2.3").
+  // The address part of a gRPC peer string ("ipv4:192.0.2.3:5555" -> "ipv4:192.0.2.3").
   static std::string PeerAddress(absl::string_view peer);
 
  private:

@@ -31,9 +31,9 @@ constexpr char kMissing[] = "missing API key: send \"authorization: Bearer <key>
 constexpr char kInvalid[] = "invalid API key";
 constexpr char kTooMany[] = "too many failed authentications from this address";
 constexpr char kRetryInfoUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
-constexpr char kPeer[] = "ipv4:10.0.0.1:1111";
-constexpr char kSamePeerOtherPort[] = "ipv4:10.0.0.1:2222";
-constexpr char kOtherPeer[] = "ipv4:10.0.0.2:1111";
+constexpr char kPeer[] = "ipv4:192.0.2.1:1111";
+constexpr char kSamePeerOtherPort[] = "ipv4:192.0.2.1:2222";
+constexpr char kOtherPeer[] = "ipv4:192.0.2.2:1111";
 
 // gRPC hands the server string_refs into its own buffers; here the strings live in a deque
 // (whose elements never move) for as long as the Metadata object.
@@ -90,7 +90,7 @@ class ApiKeyAuthenticatorTest : public ::testing::Test {
   }
 
   // A fresh client address, for tests that fail more often than the budget allows on purpose.
-  std::string NextPeer() { return absl::StrCat("ipv4:10.1.0.", ++peers_, ":4000"); }
+  std::string NextPeer() { return absl::StrCat("ipv4:198.51.100.", ++peers_, ":4000"); }
 
   // A well-formed key that this store never issued.
   static std::string ForeignKey() {
@@ -224,7 +224,7 @@ TEST_F(ApiKeyAuthenticatorTest, RevokedKey) {
 
 TEST_F(ApiKeyAuthenticatorTest, RefusalsNeverEchoThePresentedKey) {
   for (const std::string& key : {ForeignKey(), WrongSecret(), key_.secret + "x"}) {
-    absl::StatusOr<Principal> p = AuthWithKey(key, "ipv4:10.7.7.7:1");
+    absl::StatusOr<Principal> p = AuthWithKey(key, "ipv4:203.0.113.7:1");
     ASSERT_FALSE(p.ok());
     EXPECT_THAT(std::string(p.status().message()), Not(HasSubstr(key.substr(6, 16))));
     EXPECT_THAT(p.status().ToString(), Not(HasSubstr(key)));
@@ -391,8 +391,8 @@ TEST_F(ApiKeyAuthenticatorTest, BudgetsArePerAuthenticator) {
 // ---- PeerAddress ----
 
 TEST(PeerAddressTest, DropsThePort) {
-  EXPECT_EQ(ApiKeyAuthenticator::PeerAddress("ipv4:10.0.0.1:1111"), "ipv4:10.0.0.1");
-  EXPECT_EQ(ApiKeyAuthenticator::PeerAddress("ipv4:10.0.0.1:2222"), "ipv4:10.0.0.1");
+  EXPECT_EQ(ApiKeyAuthenticator::PeerAddress("ipv4:192.0.2.1:1111"), "ipv4:192.0.2.1");
+  EXPECT_EQ(ApiKeyAuthenticator::PeerAddress("ipv4:192.0.2.1:2222"), "ipv4:192.0.2.1");
   EXPECT_EQ(ApiKeyAuthenticator::PeerAddress("ipv4:127.0.0.1:53012"), "ipv4:127.0.0.1");
 }
 
@@ -474,7 +474,7 @@ TEST(ApiKeyAuthenticatorParallelTest, ParallelGuessesCannotOverrunTheBudget) {
       std::string name = "authorization";
       ClientMetadata md;
       md.emplace(grpc::string_ref(name), grpc::string_ref(guess));
-      absl::StatusOr<Principal> p = auth.Authenticate(md, "ipv4:10.9.9.9:1234");
+      absl::StatusOr<Principal> p = auth.Authenticate(md, "ipv4:203.0.113.9:1234");
       absl::MutexLock lock(&mu);
       (p.status().code() == absl::StatusCode::kResourceExhausted ? exhausted : unauthenticated)++;
     });
