@@ -138,3 +138,46 @@ TEST(ShapingE2eTest, AConnectionLimitHoldsBackOnlyItsOwnDestination) {
 
 }  // namespace
 }  // namespace kirim
+
+namespace kirim {
+namespace {
+
+TEST(ShapingE2eTest, ADestinationAnswering421IsSlowedWhileAnotherKeepsFlowing) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  testing::DnsPeer dns;
+  ASSERT_TRUE(dns.Start({.zone = "busy.test. 300 IN A 127.0.0.1\nok.test. 300 IN A 127.0.0.1\n"}).ok());
+  testing::SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({.reply_rcpt = {"a@busy.test=421 4.7.0 Too many connections, slow down"}}).ok());
+  testing::KirimdProcess kirimd;
+  absl::Status s = kirimd.Start(absl::StrCat(
+      "redis { port: ", redis.port(), " }\n",
+      "delivery { mode: DIRECT poll_interval_ms: 100\n",
+      "  retry { first_retry_ms: 3600000 }\n",
+      "  direct { port: ", peer.port(), " dns_servers: \"", dns.server(), "\" dns_timeout_ms: 500 }\n",
+      "  shaping { destinations { domain: \"busy.test\" max_connections: 8 messages_per_second: 20 } }\n}\n"));
+  ASSERT_TRUE(s.ok()) << s;
+
+  auto busy = kirimd.SendText({"a@busy.test"});
+  ASSERT_TRUE(busy.ok());
+  ASSERT_TRUE(kirimd.WaitForEvent("deferred", *busy).ok());
+  auto ok = kirimd.SendText({"b@ok.test"});
+  ASSERT_TRUE(ok.ok());
+  ASSERT_TRUE(kirimd.WaitForEvent("delivered", *ok).ok()) << "the other destination keeps flowing";
+
+  // busy.test's limits were halved (factor in per-mille), ok.test's untouched.
+  auto client = redis.Client();
+  auto factor = client->Command({"HGET", "kirim:{dst:busy.test}:throttle", "f"});
+  ASSERT_TRUE(factor.ok()) << factor.status();
+  EXPECT_EQ(factor->str, "500");
+  auto untouched = client->Command({"EXISTS", "kirim:{dst:ok.test}:throttle"});
+  ASSERT_TRUE(untouched.ok());
+  EXPECT_EQ(untouched->integer, 0);
+  auto m = kirimd.GetMessage(*busy);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->recipients(0).reply().code(), 421);
+  kirimd.Kill();
+}
+
+}  // namespace
+}  // namespace kirim
