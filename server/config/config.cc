@@ -299,7 +299,15 @@ absl::Status ValidateConfig(const Config& c) {
   }
   const auto& d = c.delivery();
   if (d.concurrency() < 1 || d.concurrency() > 1024) return bad("delivery.concurrency", "must be 1..1024");
-  if (d.mode() == Delivery::RELAY) {
+  bool uses_relay = d.mode() == Delivery::RELAY;
+  for (int i = 0; i < d.sender_routes_size(); ++i) {
+    const auto& r = d.sender_routes(i);
+    const std::string field = absl::StrCat("delivery.sender_routes[", i, "]");
+    if (r.sender_domain().empty()) return bad(field + ".sender_domain", "required");
+    if (r.mode() == Delivery::MODE_UNSPECIFIED) return bad(field + ".mode", "required");
+    uses_relay |= r.mode() == Delivery::RELAY;
+  }
+  if (uses_relay) {
     if (d.relay().host().empty()) return bad("delivery.relay.host", "required in RELAY mode");
     if (d.relay().port() <= 0 || d.relay().port() > 65535) return bad("delivery.relay.port", "must be 1..65535");
   }

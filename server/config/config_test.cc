@@ -101,6 +101,17 @@ TEST(ConfigTest, TlsAndLimitsAreValidated) {
   EXPECT_EQ(c->limits().max_request_bytes(), 2 * c->limits().max_message_bytes());
 }
 
+TEST(ConfigTest, SenderRoutesAreValidatedAndARelayRouteNeedsARelay) {
+  EXPECT_EQ(LoadConfig(WriteTemp("r1", "delivery { mode: DIRECT sender_routes { mode: RELAY } }"), {})
+                .status().message(),
+            "delivery.sender_routes[0].sender_domain: required");
+  EXPECT_EQ(LoadConfig(WriteTemp("r2", "delivery { mode: DIRECT sender_routes { sender_domain: \"a.example\" mode: RELAY } }"), {})
+                .status().message(),
+            "delivery.relay.host: required in RELAY mode");
+  EXPECT_TRUE(LoadConfig(WriteTemp("r3", "delivery { mode: DIRECT relay { host: \"r\" } sender_routes { sender_domain: \"a.example\" mode: RELAY } }"), {})
+                  .ok());
+}
+
 TEST(ConfigTest, SecretsComeFromFileOrEnvironment) {
   std::string file = WriteTemp("pw", "s3cret\n");
   EXPECT_EQ(*ReadSecret(file, "KIRIM_RELAY_PASSWORD", {}), "s3cret");

@@ -1,5 +1,8 @@
 #include "server/kirimd/app.h"
 
+#include <map>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -9,6 +12,7 @@
 #include "server/auth/redis_api_key_store.h"
 #include "server/common/status_macros.h"
 #include "server/limits/redis_send_limiter.h"
+#include "server/delivery/sender_routed_deliverer.h"
 #include "server/delivery/smtp_deliverer.h"
 #include "server/dns/cares_resolver.h"
 #include "server/shaping/redis_destination_shaper.h"
@@ -59,17 +63,15 @@ App::App(Config config, std::map<std::string, std::string> env, const Clock& clo
 
 App::~App() { Stop(); }
 
-absl::Status App::BuildDeliverer() {
+absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mode) {
   const Delivery& d = config_.delivery();
-  if (d.mode() == Delivery::SANDBOX) {
-    deliverer_ = std::make_unique<SandboxDeliverer>(d.sandbox_dir());
-    return absl::OkStatus();
-  }
+  if (mode == Delivery::SANDBOX) return std::make_unique<SandboxDeliverer>(d.sandbox_dir());
   SmtpDeliveryOptions o;
   o.connect_timeout = Ms(d.timeouts().connect_ms());
   o.client.helo_name = config_.hostname();
   o.client.timeouts = TimeoutsFrom(d.timeouts());
-  if (d.mode() == Delivery::DIRECT) {
+  std::unique_ptr<Router> router;
+  if (mode == Delivery::DIRECT) {
     dns::CaresOptions dns;
     dns.servers = d.direct().dns_servers();
     dns.timeout = Ms(d.direct().dns_timeout_ms());
@@ -82,14 +84,14 @@ absl::Status App::BuildDeliverer() {
                                       : smtp::TlsMode::kStartTlsOpportunistic;
     // Opportunistic TLS to MX hosts cannot verify names (RFC 7435); MTA-STS/DANE come later.
     o.client.tls_options.verify_peer = false;
-    router_ = std::make_unique<MxRouter>(*resolver_, random_, mx);
+    router = std::make_unique<MxRouter>(*resolver_, random_, mx);
   } else {
     const Relay& r = d.relay();
     Target relay;
     relay.host = r.host();
     relay.address = r.host();
-    relay.tls_server_name = r.tls_server_name();
     relay.port = r.port();
+    relay.tls_server_name = r.tls_server_name();
     relay.tls = r.tls() == Relay::IMPLICIT ? smtp::TlsMode::kImplicit
                 : r.tls() == Relay::NONE   ? smtp::TlsMode::kNone
                                            : smtp::TlsMode::kStartTlsRequired;
@@ -106,8 +108,16 @@ absl::Status App::BuildDeliverer() {
       }
       o.client.password = *password;
     }
-    router_ = std::make_unique<RelayRouter>(relay);
+    router = std::make_unique<RelayRouter>(relay);
   }
+  auto deliverer = std::make_unique<SmtpDeliverer>(*connector_, *router, clock_, std::move(o),
+                                                   shaper_.get(), destination_policy_.get());
+  routers_.push_back(std::move(router));
+  return deliverer;
+}
+
+absl::Status App::BuildDeliverer() {
+  const Delivery& d = config_.delivery();
   const auto& shaping = d.shaping();
   auto limits_of = [](const config::v1::DestinationLimits& c) {
     DestinationLimits l;
@@ -126,8 +136,23 @@ absl::Status App::BuildDeliverer() {
     shaper_ = std::make_unique<RedisDestinationShaper>(*redis_, clock_, *destination_policy_, so);
   }
   connector_ = std::make_unique<smtp::SocketConnector>();
-  deliverer_ = std::make_unique<SmtpDeliverer>(*connector_, *router_, clock_, std::move(o),
-                                               shaper_.get(), destination_policy_.get());
+
+  // One deliverer per mode in use: the default, and any a sending domain is routed to.
+  std::map<Delivery::Mode, std::unique_ptr<Deliverer>> by_mode;
+  auto need = [&](Delivery::Mode mode) -> absl::Status {
+    if (by_mode.count(mode)) return absl::OkStatus();
+    KIRIM_ASSIGN_OR_RETURN(by_mode[mode], MakeDeliverer(mode));
+    return absl::OkStatus();
+  };
+  KIRIM_RETURN_IF_ERROR(need(d.mode()));
+  std::map<std::string, Deliverer*> routes;
+  for (const auto& route : d.sender_routes()) {
+    KIRIM_RETURN_IF_ERROR(need(route.mode()));
+    routes[absl::AsciiStrToLower(route.sender_domain())] = by_mode[route.mode()].get();
+  }
+  Deliverer* fallback = by_mode[d.mode()].get();
+  for (auto& [mode, deliverer] : by_mode) deliverers_.push_back(std::move(deliverer));
+  deliverer_ = std::make_unique<SenderRoutedDeliverer>(std::move(routes), fallback);
   return absl::OkStatus();
 }
 

@@ -62,6 +62,7 @@ class App {
 
  private:
   absl::Status BuildDeliverer();
+  absl::StatusOr<std::unique_ptr<Deliverer>> MakeDeliverer(config::v1::Delivery::Mode mode);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials() const;
   absl::Status InstallAdminKey();
   void HealthLoop();
@@ -90,7 +91,9 @@ class App {
   std::unique_ptr<DomainService> domain_service_;
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<dns::Resolver> resolver_;
-  std::unique_ptr<Router> router_;
+  std::vector<std::unique_ptr<Router>> routers_;
+  // The deliverer of each mode in use; deliverer_ picks among them by sending domain.
+  std::vector<std::unique_ptr<Deliverer>> deliverers_;
   std::unique_ptr<DestinationPolicy> destination_policy_;
   std::unique_ptr<DestinationShaper> shaper_;
   std::unique_ptr<Deliverer> deliverer_;

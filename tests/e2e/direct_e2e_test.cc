@@ -181,3 +181,52 @@ TEST(ShapingE2eTest, ADestinationAnswering421IsSlowedWhileAnotherKeepsFlowing) {
 
 }  // namespace
 }  // namespace kirim
+
+namespace kirim {
+namespace {
+
+TEST(SenderRoutesE2eTest, OneSendingDomainGoesThroughTheRelayTheOthersDirect) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  testing::DnsPeer dns;
+  ASSERT_TRUE(dns.Start({.zone = "dest.test. 300 IN A 127.0.0.1\n"}).ok());
+  testing::SmtpPeer relay, mx;
+  ASSERT_TRUE(relay.Start({}).ok());
+  ASSERT_TRUE(mx.Start({}).ok());
+  testing::KirimdProcess kirimd;
+  absl::Status s = kirimd.Start(absl::StrCat(
+      "redis { port: ", redis.port(), " }\n",
+      "delivery { mode: DIRECT poll_interval_ms: 100\n",
+      "  direct { port: ", mx.port(), " dns_servers: \"", dns.server(), "\" dns_timeout_ms: 500 }\n",
+      "  relay { host: \"127.0.0.1\" port: ", relay.port(), " tls: NONE }\n",
+      "  sender_routes { sender_domain: \"Relayed.Example\" mode: RELAY }\n}\n"));
+  ASSERT_TRUE(s.ok()) << s;
+  auto send = [&](const std::string& from, const std::string& to) {
+    v1::SendEmailRequest r;
+    r.set_from(from);
+    r.add_to(to);
+    r.set_text_body("hello");
+    grpc::ClientContext ctx;
+    kirimd.Authorize(&ctx);
+    v1::SendEmailResponse resp;
+    EXPECT_TRUE(kirimd.MailStub()->SendEmail(&ctx, r, &resp).ok());
+    return resp.id();
+  };
+  const std::string via_relay = send("billing@relayed.example", "x@dest.test");
+  ASSERT_TRUE(kirimd.WaitForEvent("delivered", via_relay).ok());
+  const std::string direct = send("news@direct.example", "y@dest.test");
+  ASSERT_TRUE(kirimd.WaitForEvent("delivered", direct).ok());
+
+  auto at_relay = relay.WaitForMessage();
+  auto at_mx = mx.WaitForMessage();
+  ASSERT_TRUE(at_relay.ok() && at_mx.ok());
+  EXPECT_TRUE(absl::StrContains(at_relay->meta, "\"mail_from\": \"billing@relayed.example\"")) << at_relay->meta;
+  EXPECT_TRUE(absl::StrContains(at_mx->meta, "\"mail_from\": \"news@direct.example\"")) << at_mx->meta;
+  EXPECT_EQ(relay.ReceivedCount(), 1);
+  EXPECT_EQ(mx.ReceivedCount(), 1);
+  EXPECT_EQ(kirimd.GetMessage(via_relay)->attempts(0).remote(), absl::StrCat("127.0.0.1:", relay.port()));
+  kirimd.Kill();
+}
+
+}  // namespace
+}  // namespace kirim
