@@ -1,8 +1,12 @@
 #include "server/api/admin_api.h"
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "server/queue/message_id.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
@@ -13,14 +17,87 @@
 namespace kirim {
 AdminApi::AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
                    const LimitsTable& limits, const Clock& clock, Logger& logger,
-                   AdminApiOptions options)
+                   AdminApiOptions options, QueueControls* controls)
     : keys_(keys),
       suppressions_(suppressions),
       limiter_(limiter),
       limits_(limits),
       clock_(clock),
       logger_(logger),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      controls_(controls) {}
+
+namespace {
+
+// "destinations/{domain}" -> the lower-cased domain.
+absl::StatusOr<std::string> ParseDestinationName(absl::string_view name, const char* field) {
+  absl::string_view domain = name;
+  if (!absl::ConsumePrefix(&domain, "destinations/") || domain.empty() || domain.size() > 253 ||
+      domain.find_first_of(" /@\t\r\n") != absl::string_view::npos) {
+    return InvalidField(field, "expected \"destinations/{domain}\"");
+  }
+  return absl::AsciiStrToLower(domain);
+}
+
+v1::Destination DestinationOf(const std::string& domain, bool paused) {
+  v1::Destination d;
+  d.set_name("destinations/" + domain);
+  d.set_domain(domain);
+  d.set_paused(paused);
+  return d;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Destination> AdminApi::PauseDestination(const Principal& caller,
+                                                           const v1::PauseDestinationRequest& request) {
+  if (controls_ == nullptr) return absl::UnimplementedError("queue controls are not enabled");
+  KIRIM_ASSIGN_OR_RETURN(std::string domain, ParseDestinationName(request.name(), "name"));
+  KIRIM_RETURN_IF_ERROR(controls_->Pause(caller.tenant, domain));
+  logger_.Info("admin", "destination_paused",
+               {{"tenant", caller.tenant}, {"destination", domain}, {"by_key_id", caller.key_id}});
+  return DestinationOf(domain, true);
+}
+
+absl::StatusOr<v1::Destination> AdminApi::ResumeDestination(
+    const Principal& caller, const v1::ResumeDestinationRequest& request) {
+  if (controls_ == nullptr) return absl::UnimplementedError("queue controls are not enabled");
+  KIRIM_ASSIGN_OR_RETURN(std::string domain, ParseDestinationName(request.name(), "name"));
+  KIRIM_ASSIGN_OR_RETURN(bool was_paused, controls_->Resume(caller.tenant, domain));
+  if (!was_paused) return absl::NotFoundError(absl::StrCat("destination not paused: ", request.name()));
+  logger_.Info("admin", "destination_resumed",
+               {{"tenant", caller.tenant}, {"destination", domain}, {"by_key_id", caller.key_id}});
+  return DestinationOf(domain, false);
+}
+
+absl::StatusOr<v1::ListDestinationsResponse> AdminApi::ListDestinations(
+    const Principal& caller, const v1::ListDestinationsRequest&) {
+  if (controls_ == nullptr) return absl::UnimplementedError("queue controls are not enabled");
+  KIRIM_ASSIGN_OR_RETURN(std::set<std::string> paused, controls_->Paused(caller.tenant));
+  v1::ListDestinationsResponse response;
+  for (const std::string& d : paused) *response.add_destinations() = DestinationOf(d, true);
+  return response;
+}
+
+absl::StatusOr<v1::RetryNowResponse> AdminApi::RetryNow(const Principal& caller,
+                                                        const v1::RetryNowRequest& request) {
+  if (controls_ == nullptr) return absl::UnimplementedError("queue controls are not enabled");
+  v1::RetryNowResponse response;
+  const absl::Time now = clock_.Now();
+  if (request.has_message()) {
+    absl::StatusOr<std::string> id = ParseMessageName(request.message());
+    if (!id.ok()) return InvalidField("message", std::string(id.status().message()));
+    KIRIM_ASSIGN_OR_RETURN(int n, controls_->RetryMessage(caller.tenant, *id, now));
+    response.set_retried_count(n);
+  } else if (request.has_destination()) {
+    KIRIM_ASSIGN_OR_RETURN(std::string domain, ParseDestinationName(request.destination(), "destination"));
+    KIRIM_ASSIGN_OR_RETURN(int n, controls_->RetryDestination(caller.tenant, domain, now));
+    response.set_retried_count(n);
+  } else {
+    return InvalidField("target", "set message or destination");
+  }
+  return response;
+}
 
 absl::StatusOr<v1::CreateApiKeyResponse> AdminApi::CreateApiKey(
     const Principal& caller, const v1::CreateApiKeyRequest& request) {

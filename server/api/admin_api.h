@@ -18,6 +18,7 @@
 #include "server/common/clock.h"
 #include "server/common/logger.h"
 #include "server/limits/send_limiter.h"
+#include "server/queue/queue_controls.h"
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
@@ -29,8 +30,20 @@ struct AdminApiOptions {
 
 class AdminApi {
  public:
+  // `controls` (may be null: the queue-control RPCs then answer UNIMPLEMENTED).
   AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
-           const LimitsTable& limits, const Clock& clock, Logger& logger, AdminApiOptions options);
+           const LimitsTable& limits, const Clock& clock, Logger& logger, AdminApiOptions options,
+           QueueControls* controls = nullptr);
+
+  // Queue controls, for the caller's tenant: names are "destinations/{domain}".
+  absl::StatusOr<v1::Destination> PauseDestination(const Principal& caller,
+                                                   const v1::PauseDestinationRequest& request);
+  absl::StatusOr<v1::Destination> ResumeDestination(const Principal& caller,
+                                                    const v1::ResumeDestinationRequest& request);
+  absl::StatusOr<v1::ListDestinationsResponse> ListDestinations(
+      const Principal& caller, const v1::ListDestinationsRequest& request);
+  absl::StatusOr<v1::RetryNowResponse> RetryNow(const Principal& caller,
+                                                const v1::RetryNowRequest& request);
 
   // The secret is in the response once and nowhere else (never logged, never stored).
   absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Principal& caller,
@@ -63,6 +76,7 @@ class AdminApi {
   const Clock& clock_;
   Logger& logger_;
   const AdminApiOptions options_;
+  QueueControls* const controls_;
 };
 
 }  // namespace kirim

@@ -26,6 +26,10 @@ class AdminService final : public v1::AdminService::CallbackService {
   KIRIM_ADMIN_RPC(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
   KIRIM_ADMIN_RPC(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
   KIRIM_ADMIN_RPC(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
+  KIRIM_ADMIN_RPC(PauseDestination, v1::PauseDestinationRequest, v1::Destination)
+  KIRIM_ADMIN_RPC(ResumeDestination, v1::ResumeDestinationRequest, v1::Destination)
+  KIRIM_ADMIN_RPC(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
+  KIRIM_ADMIN_RPC(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
 #undef KIRIM_ADMIN_RPC
 
   KIRIM_GUARDED_UNIMPLEMENTED(GetMetrics, v1::GetMetricsRequest, v1::Metrics)
@@ -33,10 +37,6 @@ class AdminService final : public v1::AdminService::CallbackService {
   KIRIM_GUARDED_UNIMPLEMENTED(GetTemplate, v1::GetTemplateRequest, v1::Template)
   KIRIM_GUARDED_UNIMPLEMENTED(ListTemplates, v1::ListTemplatesRequest, v1::ListTemplatesResponse)
   KIRIM_GUARDED_UNIMPLEMENTED(DeleteTemplate, v1::DeleteTemplateRequest, v1::DeleteTemplateResponse)
-  KIRIM_GUARDED_UNIMPLEMENTED(PauseDestination, v1::PauseDestinationRequest, v1::Destination)
-  KIRIM_GUARDED_UNIMPLEMENTED(ResumeDestination, v1::ResumeDestinationRequest, v1::Destination)
-  KIRIM_GUARDED_UNIMPLEMENTED(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
-  KIRIM_GUARDED_UNIMPLEMENTED(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
 
  private:
   static std::string Method(absl::string_view name) {

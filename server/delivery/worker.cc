@@ -1,6 +1,7 @@
 #include "server/delivery/worker.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -48,7 +49,8 @@ v1::MessageState StateFromRecipients(const v1::Message& m) {
 }  // namespace
 
 Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
-               Logger& logger, WorkerOptions options, SuppressionStore* suppressions)
+               Logger& logger, WorkerOptions options, SuppressionStore* suppressions,
+               QueueControls* controls)
     : queue_(queue),
       deliverer_(deliverer),
       clock_(clock),
@@ -56,7 +58,8 @@ Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Ra
       logger_(logger),
       options_(std::move(options)),
       retry_(options_.retry),
-      suppressions_(suppressions) {}
+      suppressions_(suppressions),
+      controls_(controls) {}
 
 void Worker::SuppressHardBounce(const std::string& tenant, const v1::RecipientResult& r,
                                 absl::Time now) {
@@ -100,6 +103,41 @@ absl::Status Worker::Process(const Lease& lease) {
       envelope.rcpt_to.push_back(r.address());
       pending[r.address()] = &r;
     }
+  }
+
+  // Destinations the operator paused keep their mail queued, untouched.
+  bool held_for_pause = false;
+  if (controls_ != nullptr && !envelope.rcpt_to.empty()) {
+    absl::StatusOr<std::set<std::string>> paused = controls_->Paused(lease.tenant);
+    if (!paused.ok()) return paused.status();  // unknown: do not send, retry the lease
+    if (!paused->empty()) {
+      std::vector<std::string> kept;
+      for (const std::string& rcpt : envelope.rcpt_to) {
+        const size_t at = rcpt.rfind('@');
+        const std::string domain = absl::AsciiStrToLower(at == std::string::npos ? "" : rcpt.substr(at + 1));
+        if (paused->count(domain) == 0) {
+          kept.push_back(rcpt);
+          continue;
+        }
+        v1::RecipientResult* r = pending[rcpt];
+        r->set_state(v1::RECIPIENT_DEFERRED);
+        r->mutable_reply()->set_code(451);
+        r->mutable_reply()->set_enhanced_code("4.3.2");
+        r->mutable_reply()->set_text("destination paused by the operator");
+        pending.erase(rcpt);
+        held_for_pause = true;
+      }
+      envelope.rcpt_to = std::move(kept);
+    }
+  }
+  if (envelope.rcpt_to.empty() && held_for_pause) {
+    // Nothing was attempted: no attempt record, no events, just look again later.
+    const absl::Time retry_at = clock_.Now() + options_.paused_recheck;
+    m.set_state(v1::DEFERRED);
+    *m.mutable_next_attempt_time() = ToProtoTime(retry_at);
+    KIRIM_RETURN_IF_ERROR(queue_.Defer(lease, record, retry_at));
+    logger_.Info("worker", "held_paused", {{"tenant", lease.tenant}, {"message_id", lease.id}});
+    return absl::OkStatus();
   }
 
   v1::Attempt* attempt = m.add_attempts();
@@ -148,6 +186,9 @@ absl::Status Worker::Process(const Lease& lease) {
   if (m.state() == v1::DEFERRED) {
     const absl::Time accepted = FromProtoTime(m.create_time());
     retry_at = retry_.NextAttempt(m.attempts_size(), accepted, end, random_);
+    if (retry_at.has_value() && held_for_pause) {
+      retry_at = std::min(*retry_at, end + options_.paused_recheck);
+    }
     if (retry_at.has_value() && shaped_for > absl::ZeroDuration()) {
       // Held back by shaping, not refused by the destination: come back when there is room.
       retry_at = std::min(*retry_at, end + shaped_for);

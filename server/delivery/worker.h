@@ -26,6 +26,7 @@
 #include "server/delivery/deliverer.h"
 #include "server/delivery/retry_policy.h"
 #include "server/queue/message_queue.h"
+#include "server/queue/queue_controls.h"
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
@@ -35,6 +36,8 @@ struct WorkerOptions {
   std::string name = "worker";
   // When transiently failed messages are tried again, and when they expire.
   RetryPolicyOptions retry;
+  // How often mail for a paused destination is looked at again (RetryNow is immediate).
+  absl::Duration paused_recheck = absl::Minutes(5);
   // How long RunOnce waits for work when the queue is empty.
   absl::Duration poll_block = absl::Seconds(1);
 };
@@ -44,7 +47,8 @@ class Worker {
   // `suppressions` (may be null) receives hard-bounced recipients (RFC 3463 5.1.x: the address
   // does not exist), so later sends to them are refused up front.
   Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
-         Logger& logger, WorkerOptions options, SuppressionStore* suppressions = nullptr);
+         Logger& logger, WorkerOptions options, SuppressionStore* suppressions = nullptr,
+         QueueControls* controls = nullptr);
 
   // Makes due scheduled messages ready, then takes and processes at most one message.
   // Returns how many were processed (0 when none was ready within poll_block); an error when
@@ -65,6 +69,8 @@ class Worker {
   const WorkerOptions options_;
   const RetryPolicy retry_;
   SuppressionStore* const suppressions_;
+  // Paused destinations (may be null).
+  QueueControls* const controls_;
 };
 
 }  // namespace kirim

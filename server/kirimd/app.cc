@@ -15,6 +15,7 @@
 #include "server/delivery/sender_routed_deliverer.h"
 #include "server/delivery/smtp_deliverer.h"
 #include "server/dns/cares_resolver.h"
+#include "server/queue/queue_controls.h"
 #include "server/shaping/redis_destination_shaper.h"
 #include "server/delivery/sandbox_deliverer.h"
 #include "server/delivery/worker.h"
@@ -219,6 +220,7 @@ absl::Status App::Start() {
   qo.event_stream_max_len = rc.event_stream_max_len();
   queue_ = std::make_unique<RedisMessageQueue>(*redis_, redis_.get(), qo);
   suppressions_ = std::make_unique<RedisSuppressionStore>(*redis_, rc.key_prefix());
+  controls_ = std::make_unique<RedisQueueControls>(*redis_, *queue_, rc.shards(), rc.key_prefix());
   if (absl::Status s = queue_->EnsureGroups(); !s.ok()) {
     // Not fatal: health says NOT_SERVING until Redis answers, and workers create the groups
     // on first use.
@@ -258,7 +260,8 @@ absl::Status App::Start() {
     AdminApiOptions ao;
     ao.operator_tenant = config_.security().admin_tenant();
     admin_api_ = std::make_unique<AdminApi>(*keys_, *suppressions_, *limiter_, limits_, clock_,
-                                            logger_, ao);
+                                            logger_, ao,
+                                            controls_.get());
     admin_service_ = std::make_unique<AdminService>(*admin_api_, *guard_);
     domain_service_ = std::make_unique<DomainService>(*guard_);
     builder.RegisterService(mail_service_.get());
@@ -335,7 +338,8 @@ void App::WorkerLoop(int index) {
   wo.retry.jitter = retry.jitter();
   wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
-  Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get());
+  Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get(),
+                controls_.get());
   absl::Duration backoff = absl::Milliseconds(100);
   while (!stopping_.HasBeenNotified()) {
     absl::StatusOr<int> n = worker.RunOnce();

@@ -40,6 +40,7 @@
 #include "server/dns/resolver.h"
 #include "server/shaping/destination_policy.h"
 #include "server/shaping/destination_shaper.h"
+#include "server/queue/queue_controls.h"
 #include "server/queue/redis_message_queue.h"
 #include "server/redis/redis_client.h"
 #include "server/smtp/transport.h"
@@ -77,6 +78,7 @@ class App {
 
   std::unique_ptr<redis::HiredisClient> redis_;
   std::unique_ptr<RedisMessageQueue> queue_;
+  std::unique_ptr<QueueControls> controls_;
   std::unique_ptr<ApiKeyStore> keys_;
   // Every role: the send path and the worker both consult it.
   std::unique_ptr<SuppressionStore> suppressions_;

@@ -119,5 +119,63 @@ TEST_F(RetryE2eTest, ConsecutiveMessagesReuseOneSessionWithRsetBetween) {
   EXPECT_GE(peer.EventCount("RSET"), 2);
 }
 
+TEST_F(RetryE2eTest, APausedDestinationKeepsItsMailUntilResumedAndRetriedNow) {
+  SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({}).ok());
+  StartKirimd(peer);
+  auto admin = kirimd_.AdminStub();
+  auto call = [&](auto method, const auto& request, auto* response) {
+    grpc::ClientContext ctx;
+    kirimd_.Authorize(&ctx);
+    return ((*admin).*method)(&ctx, request, response);
+  };
+  v1::PauseDestinationRequest pause;
+  pause.set_name("destinations/Paused.Example");
+  v1::Destination d;
+  ASSERT_TRUE(call(&v1::AdminService::Stub::PauseDestination, pause, &d).ok());
+  EXPECT_EQ(d.domain(), "paused.example");
+  EXPECT_TRUE(d.paused());
+
+  const std::string held = Send({"ana@paused.example"});
+  const std::string mixed = Send({"bo@paused.example", "cy@flowing.example"});
+  ASSERT_TRUE(kirimd_.WaitForEvent("held_paused", held).ok());
+  ASSERT_TRUE(kirimd_.WaitForEvent("deferred", mixed).ok());
+  v1::Message m = Get(mixed);
+  EXPECT_EQ(m.recipients(0).reply().enhanced_code(), "4.3.2");
+  EXPECT_EQ(m.recipients(1).state(), v1::RECIPIENT_DELIVERED) << "other destinations flow";
+  v1::Message h = Get(held);
+  EXPECT_EQ(h.state(), v1::DEFERRED);
+  EXPECT_EQ(h.attempts_size(), 0) << "nothing was attempted for a paused destination";
+  EXPECT_EQ(peer.ReceivedCount(), 1);
+
+  v1::ListDestinationsResponse list;
+  ASSERT_TRUE(call(&v1::AdminService::Stub::ListDestinations, v1::ListDestinationsRequest(), &list).ok());
+  ASSERT_EQ(list.destinations_size(), 1);
+  EXPECT_EQ(list.destinations(0).name(), "destinations/paused.example");
+
+  v1::ResumeDestinationRequest resume;
+  resume.set_name("destinations/paused.example");
+  ASSERT_TRUE(call(&v1::AdminService::Stub::ResumeDestination, resume, &d).ok());
+  EXPECT_FALSE(d.paused());
+  v1::RetryNowRequest retry;
+  retry.set_destination("destinations/paused.example");
+  v1::RetryNowResponse retried;
+  ASSERT_TRUE(call(&v1::AdminService::Stub::RetryNow, retry, &retried).ok());
+  EXPECT_EQ(retried.retried_count(), 2);
+  ASSERT_TRUE(kirimd_.WaitForEvent("delivered", held).ok());
+  ASSERT_TRUE(kirimd_.WaitForEvent("delivered", mixed).ok());
+  EXPECT_EQ(peer.ReceivedCount(), 3);
+
+  // RetryNow of a message that is not waiting retries nothing; a bad name names the field.
+  retry.set_message("messages/" + held);
+  ASSERT_TRUE(call(&v1::AdminService::Stub::RetryNow, retry, &retried).ok());
+  EXPECT_EQ(retried.retried_count(), 0);
+  retry.set_message("messages/nope");
+  EXPECT_EQ(call(&v1::AdminService::Stub::RetryNow, retry, &retried).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call(&v1::AdminService::Stub::ResumeDestination, resume, &d).error_code(),
+            grpc::StatusCode::NOT_FOUND) << "not paused any more";
+}
+
 }  // namespace
 }  // namespace kirim
