@@ -18,9 +18,10 @@ SessionPool::~SessionPool() {
 
 void SessionPool::Close(std::unique_ptr<PooledSession> session) {
   if (session->client) session->client->Quit();
-  if (shaper_ != nullptr && session->permit.has_value()) {
+  if (shaper_ != nullptr) {
     // Best effort: a slot that is not given back expires with its lease.
-    shaper_->Release(*session->permit).IgnoreError();
+    if (session->permit.has_value()) shaper_->Release(*session->permit).IgnoreError();
+    if (session->host_permit.has_value()) shaper_->Release(*session->host_permit).IgnoreError();
   }
 }
 
@@ -76,6 +77,7 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
         return nullptr;
       }
       if (idle->permit.has_value()) shaper_->Renew(*idle->permit).IgnoreError();
+      if (idle->host_permit.has_value()) shaper_->Renew(*idle->host_permit).IgnoreError();
     }
     // RSET proves the session is alive and clears any state (RFC 5321 §4.1.1.5); a server that
     // dropped it meanwhile just costs a new connection.
@@ -97,6 +99,15 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
       return nullptr;
     }
     if (d.ok()) session->permit = d->permit;
+    if (target.host != destination) {
+      absl::StatusOr<ShapingDecision> h = shaper_->AcquireConnection("mx:" + target.host);
+      if (h.ok() && !h->allowed) {
+        Shaped(*h, failure, retry_after);
+        Close(std::move(session));  // gives the domain's slot back
+        return nullptr;
+      }
+      if (h.ok()) session->host_permit = h->permit;
+    }
   }
   smtp::ClientOptions options = client;
   options.tls = target.tls;

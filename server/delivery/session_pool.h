@@ -46,6 +46,9 @@ struct PooledSession {
   // The destination whose connection slot this session holds (per-destination shaping).
   std::string destination;
   std::optional<Permit> permit;
+  // In DIRECT mode also a slot of the MX host itself ("mx:<host>"): many domains share one
+  // provider's MX hosts, and the host's limit protects it whichever domain the mail is for.
+  std::optional<Permit> host_permit;
   // Declared before `client`, which refers to it, so it is destroyed after it.
   std::unique_ptr<smtp::Connection> connection;
   std::unique_ptr<smtp::SmtpClient> client;

@@ -230,3 +230,44 @@ TEST(SenderRoutesE2eTest, OneSendingDomainGoesThroughTheRelayTheOthersDirect) {
 
 }  // namespace
 }  // namespace kirim
+
+namespace kirim {
+namespace {
+
+TEST(ShapingE2eTest, AnMxHostLimitCoversEveryDomainItServes) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  testing::DnsPeer dns;
+  ASSERT_TRUE(dns.Start({.zone = "one.test. 300 IN MX 10 mx.shared.test.\n"
+                                 "two.test. 300 IN MX 10 mx.shared.test.\n"
+                                 "mx.shared.test. 300 IN A 127.0.0.1\n"
+                                 "other.test. 300 IN A 127.0.0.1\n"})
+                  .ok());
+  testing::SmtpPeer peer;
+  ASSERT_TRUE(peer.Start({.stall_data = 1}).ok());
+  testing::KirimdProcess kirimd;
+  absl::Status s = kirimd.Start(absl::StrCat(
+      "redis { port: ", redis.port(), " }\n",
+      "delivery { mode: DIRECT poll_interval_ms: 100 concurrency: 4 lease_timeout_ms: 600000\n",
+      "  retry { first_retry_ms: 3600000 }\n",
+      "  direct { port: ", peer.port(), " dns_servers: \"", dns.server(), "\" dns_timeout_ms: 500 }\n",
+      "  shaping { destinations { domain: \"mx:mx.shared.test\" max_connections: 1 } }\n}\n"));
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_TRUE(kirimd.SendText({"a@one.test"}).ok());
+  ASSERT_TRUE(peer.WaitForEvent("STALLED 1").ok());  // the shared MX host's one connection
+
+  auto other_domain_same_mx = kirimd.SendText({"b@two.test"});
+  ASSERT_TRUE(other_domain_same_mx.ok());
+  ASSERT_TRUE(kirimd.WaitForEvent("deferred", *other_domain_same_mx).ok());
+  auto held = kirimd.GetMessage(*other_domain_same_mx);
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->recipients(0).reply().enhanced_code(), "4.4.5");
+
+  auto elsewhere = kirimd.SendText({"c@other.test"});
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_TRUE(kirimd.WaitForEvent("delivered", *elsewhere).ok()) << "a different MX host flows";
+  kirimd.Kill();
+}
+
+}  // namespace
+}  // namespace kirim
