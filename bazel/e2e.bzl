@@ -1,0 +1,16 @@
+"""kirim_e2e_test: an end-to-end test against a real kirimd, Redis and the test harness."""
+
+def kirim_e2e_test(name, data = [], deps = []):
+    """A medium cc_test named `name` from `name`.cc, with kirimd and the harness it always needs."""
+    native.cc_test(
+        name = name,
+        size = "medium",
+        srcs = [name + ".cc"],
+        data = ["//server/kirimd"] + data,
+        deps = [
+            ":e2e_util",
+            "//tests/harness:kirimd_process",
+            "//tests/harness:redis_server",
+            "@system//:gtest_main",
+        ] + deps,
+    )
