@@ -13,24 +13,17 @@ class AdminService final : public v1::AdminService::CallbackService {
  public:
   AdminService(AdminApi& api, RpcGuard& guard) : api_(api), guard_(guard) {}
 
-#define KIRIM_ADMIN_RPC(Name, Request, Response)                                             \
-  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context, const Request* request, \
-                                 Response* response) override {                             \
-    return ServeUnary(context, guard_, Method(#Name), response,                              \
-                      [&](const Principal& p) { return api_.Name(p, *request); });            \
-  }
-  KIRIM_ADMIN_RPC(CreateApiKey, v1::CreateApiKeyRequest, v1::CreateApiKeyResponse)
-  KIRIM_ADMIN_RPC(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
-  KIRIM_ADMIN_RPC(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
-  KIRIM_ADMIN_RPC(GetQuota, v1::GetQuotaRequest, v1::Quota)
-  KIRIM_ADMIN_RPC(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
-  KIRIM_ADMIN_RPC(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
-  KIRIM_ADMIN_RPC(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
-  KIRIM_ADMIN_RPC(PauseDestination, v1::PauseDestinationRequest, v1::Destination)
-  KIRIM_ADMIN_RPC(ResumeDestination, v1::ResumeDestinationRequest, v1::Destination)
-  KIRIM_ADMIN_RPC(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
-  KIRIM_ADMIN_RPC(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
-#undef KIRIM_ADMIN_RPC
+  KIRIM_GUARDED_RPC(CreateApiKey, v1::CreateApiKeyRequest, v1::CreateApiKeyResponse)
+  KIRIM_GUARDED_RPC(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
+  KIRIM_GUARDED_RPC(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
+  KIRIM_GUARDED_RPC(GetQuota, v1::GetQuotaRequest, v1::Quota)
+  KIRIM_GUARDED_RPC(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
+  KIRIM_GUARDED_RPC(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
+  KIRIM_GUARDED_RPC(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
+  KIRIM_GUARDED_RPC(PauseDestination, v1::PauseDestinationRequest, v1::Destination)
+  KIRIM_GUARDED_RPC(ResumeDestination, v1::ResumeDestinationRequest, v1::Destination)
+  KIRIM_GUARDED_RPC(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
+  KIRIM_GUARDED_RPC(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
 
   KIRIM_GUARDED_UNIMPLEMENTED(GetMetrics, v1::GetMetricsRequest, v1::Metrics)
   KIRIM_GUARDED_UNIMPLEMENTED(CreateTemplate, v1::CreateTemplateRequest, v1::Template)

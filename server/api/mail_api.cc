@@ -62,7 +62,7 @@ std::string SendRequestHash(const v1::SendEmailRequest& request) {
 
 MailApi::MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
                  const Clock& clock, Random& random, Logger& logger, MailApiOptions options,
-                 SuppressionStore* suppressions)
+                 SuppressionStore* suppressions, SenderPolicy* sender_policy)
     : queue_(queue),
       limiter_(limiter),
       limits_(limits),
@@ -70,7 +70,8 @@ MailApi::MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& l
       random_(random),
       logger_(logger),
       options_(std::move(options)),
-      suppressions_(suppressions) {}
+      suppressions_(suppressions),
+      sender_policy_(sender_policy) {}
 
 absl::StatusOr<v1::SendEmailResponse> MailApi::Deduplicated(const Principal& caller,
                                                             const IdempotencyRecord& existing,
@@ -136,6 +137,13 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
                                                                        : claimed.status();
     }
     if (claimed->has_value()) return Deduplicated(caller, **claimed, request_hash);
+  }
+
+  // An unauthenticated From domain is refused before anything is charged or stored.
+  if (sender_policy_ != nullptr) {
+    absl::Status allowed = sender_policy_->Check(caller.tenant, valid.from.domain);
+    if (absl::IsUnavailable(allowed)) return StoreUnavailable();
+    KIRIM_RETURN_IF_ERROR(allowed);
   }
 
   // With a key, the id carries the key's shard selector: the claim and the message share a slot.

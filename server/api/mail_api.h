@@ -22,6 +22,7 @@
 #include "server/events/event_filter.h"
 #include "server/limits/send_limiter.h"
 #include "server/queue/message_queue.h"
+#include "server/domains/sender_policy.h"
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
@@ -52,10 +53,11 @@ class MailApi {
  public:
   // `suppressions` (may be null): recipients on the tenant's suppression list are refused at
   // accept time, each with its reason; a message whose every recipient is suppressed is
-  // FAILED_PRECONDITION and stores nothing.
+  // FAILED_PRECONDITION and stores nothing. `sender_policy` (may be null): a From domain it
+  // refuses is FAILED_PRECONDITION (with PreconditionFailure) and stores and charges nothing.
   MailApi(MessageQueue& queue, SendLimiter& limiter, const LimitsTable& limits,
           const Clock& clock, Random& random, Logger& logger, MailApiOptions options,
-          SuppressionStore* suppressions = nullptr);
+          SuppressionStore* suppressions = nullptr, SenderPolicy* sender_policy = nullptr);
 
   // Validates, charges the tenant's rate and daily quota (one unit per envelope recipient),
   // then stores, queues and logs a QUEUED event in one atomic step; the answer comes only after
@@ -105,6 +107,8 @@ class MailApi {
 
   const MailApiOptions options_;
   SuppressionStore* const suppressions_;
+  // Whether the From domain may be used (may be null: no check).
+  SenderPolicy* const sender_policy_;
 };
 
 }  // namespace kirim

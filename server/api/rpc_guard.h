@@ -70,6 +70,15 @@ class FinishedWriter final : public grpc::ServerWriteReactor<Message> {
 
 }  // namespace kirim
 
+// Declares a unary handler, inside a CallbackService subclass with `guard_` and `api_` members and
+// a static `Method(name)`, that admits the call and answers with api_.Name(principal, request).
+#define KIRIM_GUARDED_RPC(Name, Request, Response)                                           \
+  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context, const Request* request, \
+                                 Response* response) override {                             \
+    return ::kirim::ServeUnary(context, guard_, Method(#Name), response,                     \
+                               [&](const ::kirim::Principal& p) { return api_.Name(p, *request); }); \
+  }
+
 // Declares a unary handler, inside a CallbackService subclass with a `guard_` member and a static
 // `Method(name)`, that is guarded like every RPC and then answers UNIMPLEMENTED.
 #define KIRIM_GUARDED_UNIMPLEMENTED(Name, Request, Response)                                 \

@@ -53,4 +53,15 @@ absl::Status WithQuotaFailure(absl::Status status, std::string subject, std::str
   return status;
 }
 
+absl::Status WithPreconditionFailure(absl::Status status, std::string type, std::string subject,
+                                     std::string description) {
+  google::rpc::PreconditionFailure failure;
+  auto* v = failure.add_violations();
+  v->set_type(std::move(type));
+  v->set_subject(std::move(subject));
+  v->set_description(std::move(description));
+  SetStatusDetail(&status, failure);
+  return status;
+}
+
 }  // namespace kirim

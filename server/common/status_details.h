@@ -40,6 +40,10 @@ absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
 // Attaches google.rpc.QuotaFailure with one violation.
 absl::Status WithQuotaFailure(absl::Status status, std::string subject, std::string description);
 
+// Attaches google.rpc.PreconditionFailure with one violation (for FAILED_PRECONDITION).
+absl::Status WithPreconditionFailure(absl::Status status, std::string type, std::string subject,
+                                     std::string description);
+
 // Attaches any google.rpc detail message under its type URL.
 void SetStatusDetail(absl::Status* status, const google::protobuf::Message& detail);
 

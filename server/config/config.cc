@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -161,6 +162,10 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
   if (auto* v = get("KIRIM_TLS_KEY_FILE")) c->mutable_tls()->set_key_file(*v);
   if (auto* v = get("KIRIM_TLS_CLIENT_CA_FILE")) c->mutable_tls()->set_client_ca_file(*v);
   if (auto* v = get("KIRIM_TLS_REQUIRE_CLIENT_CERT")) c->mutable_tls()->set_require_client_cert(*v == "true" || *v == "1");
+  if (auto* v = get("KIRIM_SEND_POLICY")) c->mutable_domains()->set_send_policy(*v);
+  if (auto* v = get("KIRIM_KEY_ENCRYPTION_KEY_FILE")) {
+    c->mutable_domains()->set_key_encryption_key_file(*v);
+  }
   if (auto* v = get("KIRIM_ALLOW_PLAINTEXT")) c->set_allow_plaintext(*v == "true" || *v == "1");
   return absl::OkStatus();
 }
@@ -253,6 +258,13 @@ void ApplyDefaults(Config* c) {
     l->mutable_default_tenant_limits()->set_rate_per_second(100);
     l->mutable_default_tenant_limits()->set_burst(1000);
   }
+
+  auto* dom = c->mutable_domains();
+  Default<std::string>(dom->mutable_send_policy(), d->mode() == Delivery::SANDBOX ? "off" : "enforce");
+  if (dom->rsa_bits() == 0) dom->set_rsa_bits(2048);
+  if (dom->retire_after_ms() == 0) dom->set_retire_after_ms(int64_t{7} * 24 * 3600 * 1000);
+  if (dom->cache_ttl_ms() == 0) dom->set_cache_ttl_ms(10000);
+  Default<std::string>(dom->mutable_selector_prefix(), "kirim");
 }
 
 absl::Status ValidateConfig(const Config& c) {
@@ -350,6 +362,21 @@ absl::Status ValidateConfig(const Config& c) {
     KIRIM_RETURN_IF_ERROR(check_limits(c.limits().tenants(i), field));
   }
   if (c.limits().max_message_bytes() < 1024) return bad("limits.max_message_bytes", "must be at least 1024");
+  const auto& dom = c.domains();
+  if (dom.send_policy() != "enforce" && dom.send_policy() != "warn" && dom.send_policy() != "off") {
+    return bad("domains.send_policy", "must be \"enforce\", \"warn\" or \"off\"");
+  }
+  if (dom.rsa_bits() < 1024 || dom.rsa_bits() > 4096) return bad("domains.rsa_bits", "must be 1024..4096");
+  if (dom.retire_after_ms() < 0) return bad("domains.retire_after_ms", "must not be negative");
+  if (dom.signature_expire_after_ms() < 0) {
+    return bad("domains.signature_expire_after_ms", "must not be negative");
+  }
+  if (dom.cache_ttl_ms() < -1) return bad("domains.cache_ttl_ms", "must be -1 (off) or more");
+  if (!dom.dns_servers().empty()) {
+    for (absl::string_view server : absl::StrSplit(dom.dns_servers(), ',')) {
+      if (!IsHostPort(server)) return bad("domains.dns_servers", "expected \"host:port,...\"");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
+#include "server/address/address.h"
 #include "server/compose/compose.h"
 
 namespace kirim {
@@ -50,7 +51,7 @@ v1::MessageState StateFromRecipients(const v1::Message& m) {
 
 Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
                Logger& logger, WorkerOptions options, SuppressionStore* suppressions,
-               QueueControls* controls)
+               QueueControls* controls, MessageSigner* signer)
     : queue_(queue),
       deliverer_(deliverer),
       clock_(clock),
@@ -59,7 +60,8 @@ Worker::Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Ra
       options_(std::move(options)),
       retry_(options_.retry),
       suppressions_(suppressions),
-      controls_(controls) {}
+      controls_(controls),
+      signer_(signer) {}
 
 void Worker::SuppressHardBounce(const std::string& tenant, const v1::RecipientResult& r,
                                 absl::Time now) {
@@ -146,11 +148,32 @@ absl::Status Worker::Process(const Lease& lease) {
 
   absl::StatusOr<std::string> content = ComposeMessage(record, random_);
   absl::Duration shaped_for = absl::ZeroDuration();
+  absl::Status signed_status;
+  if (content.ok() && signer_ != nullptr && !envelope.rcpt_to.empty()) {
+    // Signing is the last step: nothing touches the bytes after it.
+    absl::StatusOr<Mailbox> from = ParseMailbox(record.request().from());
+    absl::StatusOr<std::string> signed_content =
+        from.ok() ? signer_->Sign(lease.tenant, from->domain, *std::move(content))
+                  : absl::StatusOr<std::string>(from.status());
+    if (signed_content.ok()) {
+      content = std::move(signed_content);
+    } else {
+      signed_status = signed_content.status();
+    }
+  }
   if (!envelope.rcpt_to.empty() && !content.ok()) {
     // The request was validated at accept time, so this is a bug or a corrupt record: retrying
     // cannot help. Fail it visibly instead of looping.
     attempt->set_error(absl::StrCat("compose: ", content.status().message()));
     for (auto& [address, r] : pending) r->set_state(v1::RECIPIENT_BOUNCED);
+  } else if (!envelope.rcpt_to.empty() && !signed_status.ok()) {
+    // Fail closed: never send unsigned in place of signed. The key store may recover (the right
+    // key-encryption key configured, Redis back), so the recipients wait and are retried.
+    attempt->set_error(absl::StrCat("dkim: ", signed_status.message()));
+    for (auto& [address, r] : pending) r->set_state(v1::RECIPIENT_DEFERRED);
+    logger_.Warning("worker", "signing_failed",
+                    {{"tenant", lease.tenant}, {"message_id", lease.id},
+                     {"error", signed_status.message()}});
   } else if (!envelope.rcpt_to.empty()) {
     DeliveryReport report = deliverer_.Deliver(envelope, *content, lease.id);
     shaped_for = report.retry_after;

@@ -25,6 +25,7 @@
 #include "server/common/random.h"
 #include "server/delivery/deliverer.h"
 #include "server/delivery/retry_policy.h"
+#include "server/domains/message_signer.h"
 #include "server/queue/message_queue.h"
 #include "server/queue/queue_controls.h"
 #include "server/suppression/suppression_store.h"
@@ -46,9 +47,11 @@ class Worker {
  public:
   // `suppressions` (may be null) receives hard-bounced recipients (RFC 3463 5.1.x: the address
   // does not exist), so later sends to them are refused up front.
+  // `signer` (may be null: messages go out unsigned) adds DKIM signatures as the last step
+  // before the bytes go out; when it fails, nothing is sent and the recipients are deferred.
   Worker(MessageQueue& queue, Deliverer& deliverer, const Clock& clock, Random& random,
          Logger& logger, WorkerOptions options, SuppressionStore* suppressions = nullptr,
-         QueueControls* controls = nullptr);
+         QueueControls* controls = nullptr, MessageSigner* signer = nullptr);
 
   // Makes due scheduled messages ready, then takes and processes at most one message.
   // Returns how many were processed (0 when none was ready within poll_block); an error when
@@ -71,6 +74,7 @@ class Worker {
   SuppressionStore* const suppressions_;
   // Paused destinations (may be null).
   QueueControls* const controls_;
+  MessageSigner* const signer_;
 };
 
 }  // namespace kirim

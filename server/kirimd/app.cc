@@ -15,6 +15,7 @@
 #include "server/delivery/sender_routed_deliverer.h"
 #include "server/delivery/smtp_deliverer.h"
 #include "server/dns/cares_resolver.h"
+#include "server/domains/redis_domain_store.h"
 #include "server/queue/queue_controls.h"
 #include "server/shaping/redis_destination_shaper.h"
 #include "server/delivery/sandbox_deliverer.h"
@@ -157,6 +158,38 @@ absl::Status App::BuildDeliverer() {
   return absl::OkStatus();
 }
 
+absl::Status App::BuildDomains() {
+  const auto& dc = config_.domains();
+  absl::StatusOr<std::string> kek =
+      ReadSecret(dc.key_encryption_key_file(), "KIRIM_KEY_ENCRYPTION_KEY", env_);
+  if (kek.ok()) {
+    absl::StatusOr<KeyCipher> cipher = KeyCipher::FromBase64(*kek);
+    if (!cipher.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "domains.key_encryption_key_file / $KIRIM_KEY_ENCRYPTION_KEY: ", cipher.status().message()));
+    }
+    key_cipher_ = std::make_unique<KeyCipher>(*std::move(cipher));
+  } else if (!dc.key_encryption_key_file().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "domains.key_encryption_key_file: cannot read ", dc.key_encryption_key_file()));
+  } else {
+    logger_.Warning("kirimd", "no_key_encryption_key",
+                    {{"hint", "set domains.key_encryption_key_file or $KIRIM_KEY_ENCRYPTION_KEY "
+                              "to create sending domains and sign mail with DKIM"}});
+  }
+  domains_ = std::make_unique<RedisDomainStore>(*redis_, config_.redis().key_prefix());
+  dkim_keys_ = std::make_unique<DkimKeyStore>(key_cipher_.get(), random_);
+  SendingDomainsOptions so;
+  so.cache_ttl = dc.cache_ttl_ms() < 0 ? absl::ZeroDuration() : Ms(dc.cache_ttl_ms());
+  sending_domains_ = std::make_unique<SendingDomains>(*domains_, clock_, so);
+  DomainSignerOptions sign;
+  sign.expire_after = Ms(dc.signature_expire_after_ms());
+  signer_ = std::make_unique<DomainSigner>(*sending_domains_, *dkim_keys_, clock_, sign);
+  KIRIM_ASSIGN_OR_RETURN(SenderPolicy::Mode mode, SenderPolicy::ParseMode(dc.send_policy()));
+  sender_policy_ = std::make_unique<SenderPolicy>(*sending_domains_, logger_, mode);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> App::ServerCredentials() const {
   const auto& tls = config_.tls();
   if (tls.cert_file().empty()) return grpc::InsecureServerCredentials();
@@ -221,6 +254,7 @@ absl::Status App::Start() {
   queue_ = std::make_unique<RedisMessageQueue>(*redis_, redis_.get(), qo);
   suppressions_ = std::make_unique<RedisSuppressionStore>(*redis_, rc.key_prefix());
   controls_ = std::make_unique<RedisQueueControls>(*redis_, *queue_, rc.shards(), rc.key_prefix());
+  KIRIM_RETURN_IF_ERROR(BuildDomains());
   if (absl::Status s = queue_->EnsureGroups(); !s.ok()) {
     // Not fatal: health says NOT_SERVING until Redis answers, and workers create the groups
     // on first use.
@@ -253,7 +287,7 @@ absl::Status App::Start() {
     mo.limits.max_attachment_bytes = limits.max_attachment_bytes();
     mo.idempotency_window = Ms(limits.idempotency_window_ms());
     mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo,
-                                         suppressions_.get());
+                                         suppressions_.get(), sender_policy_.get());
     EventStreamOptions eo;
     eo.max_streams = limits.max_event_streams();
     mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_, logger_, eo);
@@ -263,7 +297,27 @@ absl::Status App::Start() {
                                             logger_, ao,
                                             controls_.get());
     admin_service_ = std::make_unique<AdminService>(*admin_api_, *guard_);
-    domain_service_ = std::make_unique<DomainService>(*guard_);
+    const auto& dc = config_.domains();
+    dns::CaresOptions dns;
+    dns.servers = dc.dns_servers().empty() ? config_.delivery().direct().dns_servers()
+                                           : dc.dns_servers();
+    dns.timeout = Ms(config_.delivery().direct().dns_timeout_ms());
+    dns.tries = config_.delivery().direct().dns_tries();
+    KIRIM_RETURN_IF_ERROR(dns::CaresResolver::Validate(dns));
+    verify_resolver_ = std::make_unique<dns::CaresResolver>(dns);
+    domains::RecordOptions records;
+    records.spf_includes.assign(dc.spf_includes().begin(), dc.spf_includes().end());
+    records.spf_ips.assign(dc.spf_ips().begin(), dc.spf_ips().end());
+    records.dmarc_report_address = dc.dmarc_report_address();
+    verifier_ = std::make_unique<domains::DomainVerifier>(*verify_resolver_, records);
+    DomainApiOptions dao;
+    dao.records = records;
+    dao.rsa_bits = dc.rsa_bits();
+    dao.retire_after = Ms(dc.retire_after_ms());
+    dao.selector_prefix = dc.selector_prefix();
+    domain_api_ = std::make_unique<DomainApi>(*domains_, *dkim_keys_, *verifier_, clock_, random_,
+                                              logger_, dao);
+    domain_service_ = std::make_unique<DomainService>(*domain_api_, *guard_);
     builder.RegisterService(mail_service_.get());
     builder.RegisterService(admin_service_.get());
     builder.RegisterService(domain_service_.get());
@@ -339,7 +393,7 @@ void App::WorkerLoop(int index) {
   wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
   Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get(),
-                controls_.get());
+                controls_.get(), signer_.get());
   absl::Duration backoff = absl::Milliseconds(100);
   while (!stopping_.HasBeenNotified()) {
     absl::StatusOr<int> n = worker.RunOnce();

@@ -38,6 +38,13 @@
 #include "server/delivery/deliverer.h"
 #include "server/delivery/router.h"
 #include "server/dns/resolver.h"
+#include "server/domains/domain_signer.h"
+#include "server/domains/domain_store.h"
+#include "server/domains/domain_verifier.h"
+#include "server/domains/sender_policy.h"
+#include "server/domains/sending_domains.h"
+#include "server/keystore/dkim_key_store.h"
+#include "server/keystore/key_cipher.h"
 #include "server/shaping/destination_policy.h"
 #include "server/shaping/destination_shaper.h"
 #include "server/queue/queue_controls.h"
@@ -63,6 +70,7 @@ class App {
 
  private:
   absl::Status BuildDeliverer();
+  absl::Status BuildDomains();
   absl::StatusOr<std::unique_ptr<Deliverer>> MakeDeliverer(config::v1::Delivery::Mode mode);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials() const;
   absl::Status InstallAdminKey();
@@ -91,6 +99,17 @@ class App {
   std::unique_ptr<AdminApi> admin_api_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<DomainService> domain_service_;
+  // Sending domains: the store, the key store (with the key-encryption key, if configured),
+  // the send-path view, the accept-time policy, the signer, and VerifyDomain's DNS.
+  std::unique_ptr<DomainStore> domains_;
+  std::unique_ptr<KeyCipher> key_cipher_;
+  std::unique_ptr<DkimKeyStore> dkim_keys_;
+  std::unique_ptr<SendingDomains> sending_domains_;
+  std::unique_ptr<SenderPolicy> sender_policy_;
+  std::unique_ptr<DomainSigner> signer_;
+  std::unique_ptr<dns::Resolver> verify_resolver_;
+  std::unique_ptr<domains::DomainVerifier> verifier_;
+  std::unique_ptr<DomainApi> domain_api_;
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<dns::Resolver> resolver_;
   std::vector<std::unique_ptr<Router>> routers_;

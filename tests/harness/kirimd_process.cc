@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,22 @@ absl::Status KirimdProcess::Start(const std::string& config_text,
       admin_key_ = GenerateApiKeyString(random);
     }
     env["KIRIM_ADMIN_KEY"] = admin_key_;
+  }
+  // A key-encryption key of its own, so sending domains work (one per instance, kept across
+  // restarts of the same instance).
+  if (auto it = env.find("KIRIM_KEY_ENCRYPTION_KEY"); it != env.end()) {
+    kek_ = it->second;
+  } else {
+    if (kek_.empty()) {
+      SecureRandom random;
+      kek_ = absl::Base64Escape(random.Bytes(32));
+    }
+    env["KIRIM_KEY_ENCRYPTION_KEY"] = kek_;
+  }
+  // Most end-to-end tests send From example.com without registering it: the send policy is
+  // off unless the test chooses one (tests/e2e/domains_e2e_test.cc tests it).
+  if (!env.count("KIRIM_SEND_POLICY") && !absl::StrContains(config_text, "send_policy")) {
+    env["KIRIM_SEND_POLICY"] = "off";
   }
   const std::string config_path = dir_ + "/kirim.textproto";
   std::ofstream(config_path) << "listen_address: \"127.0.0.1:0\"\n" << config_text << "\n";
@@ -53,6 +70,10 @@ std::unique_ptr<grpc::health::v1::Health::Stub> KirimdProcess::HealthStub() {
 
 std::unique_ptr<v1::AdminService::Stub> KirimdProcess::AdminStub() {
   return v1::AdminService::NewStub(Channel());
+}
+
+std::unique_ptr<v1::DomainService::Stub> KirimdProcess::DomainStub() {
+  return v1::DomainService::NewStub(Channel());
 }
 
 void KirimdProcess::Authorize(grpc::ClientContext* ctx, const std::string& key) const {

@@ -4,7 +4,9 @@
 // kirimd's JSON log lines, never by sleeping.
 //
 // Each instance installs a fresh bootstrap admin key ($KIRIM_ADMIN_KEY) unless the caller
-// passes one; Authorize() puts it on a call.
+// passes one; Authorize() puts it on a call. Likewise a fresh DKIM key-encryption key
+// ($KIRIM_KEY_ENCRYPTION_KEY). The send policy is off unless the test sets one (config
+// domains.send_policy or $KIRIM_SEND_POLICY): most tests send From an unregistered domain.
 //
 //   KirimdProcess kirimd;
 //   ASSERT_OK(kirimd.Start(absl::StrCat("redis { port: ", redis.port(), " }")));
@@ -22,6 +24,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "kirim/v1/admin_service.grpc.pb.h"
+#include "kirim/v1/domain_service.grpc.pb.h"
 #include "kirim/v1/mail_service.grpc.pb.h"
 #include "tests/harness/subprocess.h"
 
@@ -43,6 +46,7 @@ class KirimdProcess {
   std::unique_ptr<v1::MailService::Stub> MailStub();
   std::unique_ptr<grpc::health::v1::Health::Stub> HealthStub();
   std::unique_ptr<v1::AdminService::Stub> AdminStub();
+  std::unique_ptr<v1::DomainService::Stub> DomainStub();
 
   // The bootstrap admin key this kirimd installed.
   const std::string& admin_key() const { return admin_key_; }
@@ -73,6 +77,7 @@ class KirimdProcess {
   int port_ = 0;
   std::string dir_;
   std::string admin_key_;
+  std::string kek_;
 };
 
 }  // namespace kirim::testing

@@ -3,7 +3,8 @@
 
 Serves one zone file over UDP and TCP on 127.0.0.1 until SIGTERM (or SIGINT). Once both
 sockets listen it prints "PORT <n>" on stdout and flushes, so a test can pass port 0 and learn
-the port without a race.
+the port without a race. SIGHUP re-reads the zone file, so a test can change the zone without
+restarting the server (and without its port changing).
 
     /usr/bin/python3 dns_server.py zone.txt --port 0 --fail broken.test=SERVFAIL
 
@@ -24,9 +25,11 @@ Unlike dnslib's own ZoneResolver, which answers NXDOMAIN whenever nothing matche
 exists with other record types gets an empty NOERROR answer (NODATA, RFC 2308 §2.2): Kirim's
 resolver reports the two differently and tests check that.
 
-Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening, and
+Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening,
 "QUERY <udp|tcp> <name> <type> <rcode>[ TRUNCATED]" after each answer (so a test can see a
-TCP retry).
+TCP retry), and after the n-th SIGHUP (n counts from 1) either "RELOADED <n>" once the new zone
+is being served, or "RELOAD FAILED <n> <reason>" if the file did not parse (the old zone stays).
+Every query that arrives after "RELOADED <n>" is answered from the new zone.
 
 Use /usr/bin/python3: it has Debian's python3-dnslib.
 """
@@ -49,26 +52,37 @@ def emit(line):
         print(line, flush=True)
 
 
+def read_zone(path):
+    """The records of the zone file at `path`, by owner name. DNSLabel compares and hashes
+    case-insensitively (RFC 4343), so lookups ignore case."""
+    with open(path) as f:
+        records = RR.fromZone(f.read())
+    by_name = {}
+    for rr in records:
+        by_name.setdefault(rr.rname, []).append(rr)
+    return by_name
+
+
 class ZoneFileResolver(BaseResolver):
     def __init__(self, records, failures, udplen):
-        # DNSLabel compares and hashes case-insensitively (RFC 4343), so lookups ignore case.
-        self.records = {}
-        for rr in records:
-            self.records.setdefault(rr.rname, []).append(rr)
+        # Replaced whole by a reload (one assignment, atomic under the GIL); resolve() reads it
+        # once per query, so a query never sees half of one zone and half of the other.
+        self.records = records
         self.failures = failures
         self.udplen = udplen
 
     def resolve(self, request, handler):
+        records = self.records
         reply = request.reply()
         qname = request.q.qname
         qtype = request.q.qtype
         failure = self.failures.get(str(qname).lower().rstrip("."))
         if failure is not None:
             reply.header.rcode = failure
-        elif qname not in self.records:
+        elif qname not in records:
             reply.header.rcode = RCODE.NXDOMAIN
         else:
-            for rr in self.records[qname]:
+            for rr in records[qname]:
                 if rr.rtype == qtype or qtype == QTYPE.ANY or rr.rtype == QTYPE.CNAME:
                     reply.add_answer(rr)
         if handler.protocol == "udp" and self.udplen and len(reply.pack()) > self.udplen:
@@ -120,19 +134,29 @@ def main():
     p.add_argument("--udplen", type=int, default=512)
     args = p.parse_args()
 
-    with open(args.zone) as f:
-        records = RR.fromZone(f.read())
-    resolver = ZoneFileResolver(records, parse_failures(args.fail), args.udplen)
+    resolver = ZoneFileResolver(read_zone(args.zone), parse_failures(args.fail), args.udplen)
 
-    # Block the stop signals before the server threads start (they inherit the mask), so that
-    # sigwait below is the one place they arrive.
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    # Block the signals before the server threads start (they inherit the mask), so that
+    # sigwait below is the one place they arrive. SIGHUP is blocked from here on, so one sent
+    # after "PORT" waits for sigwait instead of killing the process (its default action).
+    signals = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     udp, tcp, port = listen(resolver, args.port)
     udp.start_thread()
     tcp.start_thread()
     emit("PORT %d" % port)
-    signal.sigwait(stop_signals)
+    # Pending signals of one kind coalesce, so each SIGHUP sender waits for its "RELOADED <n>"
+    # before sending the next (DnsPeer::SetZone does); n counts the SIGHUPs handled.
+    reloads = 0
+    while signal.sigwait(signals) == signal.SIGHUP:
+        reloads += 1
+        try:
+            records = read_zone(args.zone)
+        except Exception as e:  # dnslib raises assorted errors on bad zone text
+            emit("RELOAD FAILED %d %s" % (reloads, " ".join(str(e).split()) or type(e).__name__))
+            continue
+        resolver.records = records
+        emit("RELOADED %d" % reloads)
     udp.stop()
     tcp.stop()
     return 0

@@ -1,0 +1,310 @@
+// Sending domains end to end: kirimd in RELAY mode with the send policy enforced, a real DNS
+// server (python3-dnslib) that the test publishes records to, a real SMTP relay (aiosmtpd) that
+// keeps what it receives, and Debian's python3-dkim verifying every signature with keys fetched
+// from that DNS server. Covers: refusal of an unregistered / unverified From domain, the
+// records CreateDomain asks for, VerifyDomain against live DNS, dual signing, the whole
+// rotation lifecycle with mail sent in every phase, keys sealed in Redis, and a wrong
+// key-encryption key failing closed.
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kirim/storage/v1/domain.pb.h"
+#include "kirim/v1/domain_service.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "tests/dns/dns_peer.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/harness/kirimd_process.h"
+#include "tests/harness/redis_server.h"
+#include "tests/harness/smtp_peer.h"
+#include "tests/harness/subprocess.h"
+
+namespace kirim {
+namespace {
+
+using ::testing::HasSubstr;
+
+// What DNS holds before the domain owner publishes anything: the relay's own SPF record, which
+// the suggested SPF record includes.
+constexpr char kEmptyZone[] = "_spf.relay.test. 300 IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n";
+
+class DomainsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(redis_.Start().ok());
+    ASSERT_TRUE(dns_.Start({.zone = kEmptyZone}).ok());
+    ASSERT_TRUE(relay_.Start({}).ok());
+    absl::Status started = StartKirimd("");
+    ASSERT_TRUE(started.ok()) << started;
+  }
+
+  absl::Status StartKirimd(const std::string& extra,
+                           const std::map<std::string, std::string>& env = {}) {
+    return kirimd_.Start(
+        absl::StrCat("redis { port: ", redis_.port(), " }\n",
+                     "delivery { mode: RELAY poll_interval_ms: 200\n",
+                     "  retry { first_retry_ms: 3600000 }\n",
+                     "  relay { host: \"127.0.0.1\" port: ", relay_.port(), " tls: NONE }\n}\n",
+                     "domains { send_policy: \"enforce\" dns_servers: \"", dns_.server(), "\"\n",
+                     "  cache_ttl_ms: -1 spf_includes: \"_spf.relay.test\" ", extra, " }\n"),
+        env);
+  }
+
+  grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
+    grpc::ClientContext ctx;
+    kirimd_.Authorize(&ctx);
+    return rpc(&ctx);
+  }
+
+  v1::Domain Create(const std::string& domain) {
+    v1::CreateDomainRequest req;
+    req.set_domain(domain);
+    v1::Domain d;
+    grpc::Status s = Call([&](auto* ctx) { return kirimd_.DomainStub()->CreateDomain(ctx, req, &d); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return d;
+  }
+  v1::Domain Verify(const std::string& domain) {
+    v1::VerifyDomainRequest req;
+    req.set_name("domains/" + domain);
+    v1::Domain d;
+    grpc::Status s = Call([&](auto* ctx) { return kirimd_.DomainStub()->VerifyDomain(ctx, req, &d); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return d;
+  }
+  v1::Domain Rotate(const std::string& domain) {
+    v1::RotateDkimKeyRequest req;
+    req.set_name("domains/" + domain);
+    v1::Domain d;
+    grpc::Status s = Call([&](auto* ctx) { return kirimd_.DomainStub()->RotateDkimKey(ctx, req, &d); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return d;
+  }
+
+  grpc::Status SendFrom(const std::string& from, std::string* id = nullptr) {
+    v1::SendEmailRequest r;
+    r.set_from(from);
+    r.add_to("ana@dest.test");
+    r.set_subject("Grüße aus Jakarta — a subject long enough to be folded by the encoder");
+    r.set_text_body("hello \r\ntrailing spaces   \r\n\r\n");
+    v1::SendEmailResponse resp;
+    grpc::Status s = Call([&](auto* ctx) { return kirimd_.MailStub()->SendEmail(ctx, r, &resp); });
+    if (id != nullptr) *id = resp.id();
+    return s;
+  }
+
+  // Publishes `records` (and only them) in the DNS server.
+  void Publish(const std::vector<v1::DnsRecord>& records) {
+    std::string zone = kEmptyZone;
+    for (const v1::DnsRecord& r : records) {
+      std::vector<std::string> quoted;
+      for (const std::string& v : r.values()) quoted.push_back(absl::StrCat("\"", v, "\""));
+      absl::StrAppend(&zone, r.host(), ". 300 IN TXT ", absl::StrJoin(quoted, " "), "\n");
+    }
+    ASSERT_TRUE(dns_.SetZone(zone).ok());
+  }
+  static std::vector<v1::DnsRecord> Required(const v1::Domain& d) {
+    std::vector<v1::DnsRecord> out;
+    for (const v1::DnsRecord& r : d.records()) {
+      if (!r.advisory()) out.push_back(r);
+    }
+    return out;
+  }
+
+  // Sends from `from`, waits for the relay to receive it, and returns the selectors of its
+  // signatures after python3-dkim verified every one of them against the DNS server.
+  std::vector<std::string> SendAndVerify(const std::string& from) {
+    std::string id;
+    grpc::Status s = SendFrom(from, &id);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    absl::StatusOr<testing::ReceivedMessage> m = relay_.WaitForMessage();
+    EXPECT_TRUE(m.ok()) << m.status();
+    if (!m.ok()) return {};
+    const std::string path = testing::MakeTempDir("dkim") + "/message.eml";
+    std::ofstream(path, std::ios::binary) << m->content;
+    testing::Subprocess verify;
+    EXPECT_TRUE(verify
+                    .Start({"/usr/bin/python3",
+                            testing::Runfile("tests/peers/dkim_verify_dns.py"), path, "--dns",
+                            dns_.server()},
+                           {{"PYTHONDONTWRITEBYTECODE", "1"}})
+                    .ok());
+    EXPECT_TRUE(verify.WaitForOutput("SIGNATURES ", absl::Seconds(30)).ok());
+    const int code = verify.Wait(absl::Seconds(30));
+    std::vector<std::string> selectors;
+    for (const std::string& line : verify.Lines()) {
+      if (!absl::StartsWith(line, "SIG ")) continue;
+      EXPECT_TRUE(absl::EndsWith(line, " PASS")) << line;
+      const size_t s_at = line.find(" s=");
+      selectors.push_back(line.substr(s_at + 3, line.find(' ', s_at + 3) - s_at - 3));
+    }
+    EXPECT_EQ(code, 0) << absl::StrJoin(verify.Lines(), "\n");
+    return selectors;
+  }
+
+  static std::vector<std::string> Selectors(const v1::Domain& d, v1::DkimKey::State state) {
+    std::vector<std::string> out;
+    for (const v1::DkimKey& k : d.dkim_keys()) {
+      if (k.state() == state) out.push_back(k.selector());
+    }
+    return out;
+  }
+
+  testing::RedisServer redis_;
+  testing::DnsPeer dns_;
+  testing::SmtpPeer relay_;
+  testing::KirimdProcess kirimd_;
+};
+
+TEST_F(DomainsE2eTest, AnUnregisteredFromDomainIsRefusedAndNothingIsStored) {
+  auto redis = redis_.Client();
+  const auto before = testing::Snapshot(*redis);
+  grpc::Status s = SendFrom("shop@example.test");
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("example.test"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  google::rpc::PreconditionFailure failure;
+  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_TRUE(details.details(0).UnpackTo(&failure));
+  ASSERT_EQ(failure.violations_size(), 1);
+  EXPECT_EQ(failure.violations(0).type(), "DOMAIN_NOT_VERIFIED");
+  EXPECT_EQ(failure.violations(0).subject(), "domains/example.test");
+  EXPECT_EQ(testing::Snapshot(*redis), before);
+}
+
+TEST_F(DomainsE2eTest, RegisteredButUnverifiedSaysWhatIsMissing) {
+  Create("example.test");
+  v1::Domain d = Verify("example.test");
+  EXPECT_EQ(d.state(), v1::Domain::FAILED_VERIFICATION);
+  for (const v1::DnsRecord& r : d.records()) {
+    EXPECT_EQ(r.status(), v1::DnsRecord::MISSING) << r.host();
+  }
+  grpc::Status s = SendFrom("shop@example.test");
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("not verified"));
+  EXPECT_THAT(s.error_message(), HasSubstr("SPF record at example.test is missing"));
+}
+
+TEST_F(DomainsE2eTest, CreateReturnsTheRecordsToPublishAndSealsTheKeys) {
+  v1::Domain d = Create("example.test");
+  EXPECT_EQ(d.name(), "domains/example.test");
+  EXPECT_EQ(d.state(), v1::Domain::PENDING_VERIFICATION);
+  ASSERT_EQ(d.dkim_keys_size(), 2);
+  EXPECT_EQ(d.dkim_keys(0).algorithm(), v1::RSA_SHA256);
+  EXPECT_EQ(d.dkim_keys(0).bits(), 2048);
+  EXPECT_EQ(d.dkim_keys(1).algorithm(), v1::ED25519_SHA256);
+  std::map<v1::DnsRecord::Purpose, v1::DnsRecord> by_purpose;
+  int dkim = 0;
+  for (const v1::DnsRecord& r : d.records()) {
+    if (r.purpose() == v1::DnsRecord::DKIM) {
+      ++dkim;
+      EXPECT_TRUE(absl::EndsWith(r.host(), "._domainkey.example.test")) << r.host();
+      for (const std::string& v : r.values()) EXPECT_LE(v.size(), 255u);
+    } else {
+      by_purpose[r.purpose()] = r;
+    }
+  }
+  EXPECT_EQ(dkim, 2);
+  EXPECT_EQ(absl::StrJoin(by_purpose[v1::DnsRecord::SPF].values(), ""),
+            "v=spf1 include:_spf.relay.test ~all");
+  EXPECT_EQ(by_purpose[v1::DnsRecord::DMARC].host(), "_dmarc.example.test");
+  EXPECT_THAT(absl::StrJoin(by_purpose[v1::DnsRecord::DMARC].values(), ""), HasSubstr("p=none"));
+  EXPECT_TRUE(by_purpose[v1::DnsRecord::MTA_STS].advisory());
+  EXPECT_TRUE(by_purpose[v1::DnsRecord::TLS_RPT].advisory());
+  EXPECT_FALSE(absl::StrContains(d.SerializeAsString(), "PRIVATE"));
+
+  // In Redis the keys are sealed (KeyCipher's format): no PEM, nothing that looks like one.
+  auto redis = redis_.Client();
+  absl::StatusOr<redis::RedisValue> keys = redis->Command({"KEYS", "*{domains}:d:*"});
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->elements.size(), 1u);
+  absl::StatusOr<redis::RedisValue> payload =
+      redis->Command({"HGET", keys->elements[0].str, "p"});
+  ASSERT_TRUE(payload.ok());
+  storage::v1::StoredDomain stored;
+  ASSERT_TRUE(stored.ParseFromString(payload->str));
+  EXPECT_FALSE(absl::StrContains(payload->str, "PRIVATE KEY"));
+  ASSERT_EQ(stored.sealed_keys_size(), 2);
+  for (const auto& [selector, sealed] : stored.sealed_keys()) {
+    EXPECT_TRUE(absl::StartsWith(sealed, "KKC1")) << selector;
+    EXPECT_FALSE(absl::StrContains(sealed, "MII")) << selector;  // base64 DER of a key
+  }
+}
+
+TEST_F(DomainsE2eTest, VerifiedDomainSignsDualAndEveryRotationPhaseVerifies) {
+  v1::Domain d = Create("example.test");
+  Publish(Required(d));
+  d = Verify("example.test");
+  ASSERT_EQ(d.state(), v1::Domain::VERIFIED) << d.DebugString();
+  const std::vector<std::string> first = Selectors(d, v1::DkimKey::ACTIVE);
+  ASSERT_EQ(first.size(), 2u);
+
+  // Phase ACTIVE: dual signature, RSA first, both verify; a subdomain From aligns too.
+  EXPECT_EQ(SendAndVerify("shop@example.test"), first);
+  EXPECT_EQ(SendAndVerify("news@mail.example.test"), first);
+
+  // Rotation requested: the new keys are PENDING, the old ones still sign.
+  v1::Domain rotated = Rotate("example.test");
+  const std::vector<std::string> second = Selectors(rotated, v1::DkimKey::PENDING);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(Selectors(rotated, v1::DkimKey::ACTIVE), first);
+  EXPECT_EQ(SendAndVerify("shop@example.test"), first);
+
+  // A verification before the new records are published changes nothing.
+  EXPECT_EQ(Selectors(Verify("example.test"), v1::DkimKey::ACTIVE), first);
+
+  // New records published next to the old ones: new keys ACTIVE, old RETIRING (still
+  // published, no longer signing).
+  Publish(Required(rotated));
+  d = Verify("example.test");
+  EXPECT_EQ(d.state(), v1::Domain::VERIFIED);
+  EXPECT_EQ(Selectors(d, v1::DkimKey::ACTIVE), second);
+  EXPECT_EQ(Selectors(d, v1::DkimKey::RETIRING), first);
+  EXPECT_EQ(SendAndVerify("shop@example.test"), second);
+
+  // Restarted with a retire period already over: the old keys are REMOVED and their records
+  // may go. Mail still verifies with only the new records in DNS.
+  kirimd_.Stop();
+  ASSERT_TRUE(StartKirimd("retire_after_ms: 1").ok());
+  d = Verify("example.test");
+  EXPECT_EQ(Selectors(d, v1::DkimKey::REMOVED), first);
+  std::vector<v1::DnsRecord> current;
+  for (const v1::DnsRecord& r : d.records()) {
+    if (!r.advisory()) current.push_back(r);
+  }
+  EXPECT_EQ(current.size(), 4u);  // SPF, DMARC and the two ACTIVE keys
+  Publish(current);
+  EXPECT_EQ(Verify("example.test").state(), v1::Domain::VERIFIED);
+  EXPECT_EQ(SendAndVerify("shop@example.test"), second);
+}
+
+TEST_F(DomainsE2eTest, AWrongKeyEncryptionKeyFailsClosedAndNothingIsSentUnsigned) {
+  v1::Domain d = Create("example.test");
+  Publish(Required(d));
+  ASSERT_EQ(Verify("example.test").state(), v1::Domain::VERIFIED);
+  kirimd_.Stop();
+  // Another key-encryption key: the stored keys cannot be opened.
+  ASSERT_TRUE(StartKirimd("", {{"KIRIM_KEY_ENCRYPTION_KEY",
+                                "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMDE="}})
+                  .ok());
+  std::string id;
+  ASSERT_TRUE(SendFrom("shop@example.test", &id).ok());
+  absl::StatusOr<std::string> line = kirimd_.WaitForEvent("signing_failed", id);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_THAT(*line, HasSubstr("key-encryption key"));
+  absl::StatusOr<v1::Message> m = kirimd_.GetMessage(id);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->state(), v1::DEFERRED);
+  ASSERT_GE(m->attempts_size(), 1);
+  EXPECT_THAT(m->attempts(0).error(), HasSubstr("dkim: "));
+  EXPECT_EQ(relay_.ReceivedCount(), 0);
+}
+
+}  // namespace
+}  // namespace kirim
