@@ -11,8 +11,12 @@
 //
 // The API key comes from $KIRIM_API_KEY or --api_key_file (never a flag value: it would show
 // in `ps`). TLS: --tls with --ca_file (and --cert_file/--key_file for mTLS).
+//   kirimctl domains create example.com --output zone   # the DNS records to publish
+//   kirimctl domains verify example.com                 # exit 4 until every record is right
+//   kirimctl domains rotate example.com | get | list | delete
+//
 // Exit codes: 0 success; 1 the server refused (the gRPC code and details are printed);
-// 2 usage error; 3 the server could not be reached.
+// 2 usage error; 3 the server could not be reached; 4 domains verify found problems.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -27,10 +31,12 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "kirim/v1/admin_service.grpc.pb.h"
+#include "kirim/v1/domain_service.grpc.pb.h"
 #include "kirim/v1/mail_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "Kirim's gRPC address (or $KIRIM_ADDRESS)");
-ABSL_FLAG(std::string, output, "text", "text or json");
+ABSL_FLAG(std::string, output, "text",
+          "text or json; domains get/create/verify also take zone (BIND zone-file lines)");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
 ABSL_FLAG(std::string, api_key_file, "", "File holding the API key (default $KIRIM_API_KEY)");
 ABSL_FLAG(bool, tls, false, "Connect with TLS");
@@ -54,6 +60,11 @@ ABSL_FLAG(std::string, text_file, "", "send: read the plain-text body from this 
 ABSL_FLAG(std::string, html, "", "send: the HTML body");
 ABSL_FLAG(std::string, html_file, "", "send: read the HTML body from this file");
 ABSL_FLAG(std::string, priority, "transactional", "send: transactional or bulk");
+ABSL_FLAG(std::vector<std::string>, algorithms, {},
+          "domains create: rsa,ed25519 (default both; RSA is always included)");
+ABSL_FLAG(std::string, algorithm, "", "domains rotate: rsa or ed25519 (default: every algorithm)");
+ABSL_FLAG(std::string, dmarc_report_address, "",
+          "domains create: DMARC aggregate report mailbox (default dmarc-reports@<domain>)");
 ABSL_FLAG(std::string, idempotency_key, "", "send: retries with the same key never send twice");
 
 namespace {
@@ -61,6 +72,7 @@ namespace {
 constexpr int kExitRefused = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnreachable = 3;
+constexpr int kExitNotVerified = 4;
 
 std::string ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -92,6 +104,12 @@ int Report(const grpc::Status& status) {
       if (any.UnpackTo(&bad)) {
         for (const auto& v : bad.field_violations()) {
           std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+        }
+      }
+      google::rpc::PreconditionFailure failure;
+      if (any.UnpackTo(&failure)) {
+        for (const auto& v : failure.violations()) {
+          std::cerr << "  " << v.type() << " " << v.subject() << "\n";
         }
       }
       google::rpc::RetryInfo retry;
@@ -354,11 +372,138 @@ int Get(kirim::v1::MailService::Stub& stub, const std::string& name) {
   return 0;
 }
 
+std::string Quoted(const kirim::v1::DnsRecord& r) {
+  std::string out;
+  for (const std::string& v : r.values()) out += (out.empty() ? "\"" : " \"") + v + "\"";
+  return out;
+}
+
+// One domain for people: state, keys, then each record with its verdict; or zone-file lines.
+void PrintDomain(const kirim::v1::Domain& d) {
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (output == "json") {
+    PrintJson(d);
+    return;
+  }
+  if (output == "zone") {
+    for (const auto& r : d.records()) {
+      std::cout << r.host() << ". 3600 IN " << r.type() << " " << Quoted(r)
+                << (r.advisory() ? "  ; advisory" : "") << "\n";
+    }
+    return;
+  }
+  using kirim::v1::DkimKey;
+  using kirim::v1::DnsRecord;
+  std::cout << d.domain() << "  " << kirim::v1::Domain::State_Name(d.state()) << "\n";
+  for (const auto& k : d.dkim_keys()) {
+    std::cout << "  dkim  " << k.selector() << "  " << kirim::v1::DkimAlgorithm_Name(k.algorithm())
+              << (k.bits() ? " " + std::to_string(k.bits()) : "") << "  "
+              << DkimKey::State_Name(k.state()) << "\n";
+  }
+  std::cout << "records to publish (TXT):\n";
+  for (const auto& r : d.records()) {
+    std::cout << "  [" << DnsRecord::Status_Name(r.status()) << "] "
+              << DnsRecord::Purpose_Name(r.purpose()) << (r.advisory() ? " (advisory)" : "")
+              << "  " << r.host() << "\n      " << Quoted(r) << "\n";
+    if (!r.problem().empty()) std::cout << "      problem: " << r.problem() << "\n";
+    for (const auto& f : r.found_values()) std::cout << "      found: " << f << "\n";
+  }
+}
+
+bool ParseAlgorithm(const std::string& text, kirim::v1::DkimAlgorithm* out) {
+  if (text == "rsa" || text == "rsa-sha256") *out = kirim::v1::RSA_SHA256;
+  else if (text == "ed25519" || text == "ed25519-sha256") *out = kirim::v1::ED25519_SHA256;
+  else return false;
+  return true;
+}
+
+// domains create <domain> | get <domain> | list | verify <domain> | rotate <domain> |
+// delete <domain>
+int Domains(kirim::v1::DomainService::Stub& stub, const std::vector<char*>& args) {
+  const std::string verb = args.size() > 2 ? args[2] : "";
+  const std::string name = args.size() == 4 ? ResourceName("domains/", args[3]) : "";
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  kirim::v1::Domain d;
+  grpc::Status status;
+  if (verb == "create" && args.size() == 4) {
+    kirim::v1::CreateDomainRequest req;
+    req.set_domain(args[3]);
+    req.set_dmarc_report_address(absl::GetFlag(FLAGS_dmarc_report_address));
+    for (const std::string& a : absl::GetFlag(FLAGS_algorithms)) {
+      kirim::v1::DkimAlgorithm algorithm;
+      if (!ParseAlgorithm(a, &algorithm)) {
+        std::cerr << "kirimctl: unknown algorithm " << a << " (rsa, ed25519)\n";
+        return kExitUsage;
+      }
+      req.add_algorithms(algorithm);
+    }
+    status = stub.CreateDomain(&ctx, req, &d);
+  } else if (verb == "get" && args.size() == 4) {
+    kirim::v1::GetDomainRequest req;
+    req.set_name(name);
+    status = stub.GetDomain(&ctx, req, &d);
+  } else if (verb == "verify" && args.size() == 4) {
+    kirim::v1::VerifyDomainRequest req;
+    req.set_name(name);
+    status = stub.VerifyDomain(&ctx, req, &d);
+  } else if (verb == "rotate" && args.size() == 4) {
+    kirim::v1::RotateDkimKeyRequest req;
+    req.set_name(name);
+    if (!absl::GetFlag(FLAGS_algorithm).empty()) {
+      kirim::v1::DkimAlgorithm algorithm;
+      if (!ParseAlgorithm(absl::GetFlag(FLAGS_algorithm), &algorithm)) {
+        std::cerr << "kirimctl: unknown algorithm " << absl::GetFlag(FLAGS_algorithm)
+                  << " (rsa, ed25519)\n";
+        return kExitUsage;
+      }
+      req.set_algorithm(algorithm);
+    }
+    status = stub.RotateDkimKey(&ctx, req, &d);
+  } else if (verb == "delete" && args.size() == 4) {
+    kirim::v1::DeleteDomainRequest req;
+    req.set_name(name);
+    kirim::v1::DeleteDomainResponse resp;
+    status = stub.DeleteDomain(&ctx, req, &resp);
+    if (!status.ok()) return Report(status);
+    std::cout << "deleted " << name << "\n";
+    return 0;
+  } else if (verb == "list" && args.size() == 3) {
+    kirim::v1::ListDomainsResponse all;
+    kirim::v1::ListDomainsRequest req;
+    for (bool first = true; first || !req.page_token().empty(); first = false) {
+      grpc::ClientContext page_ctx;
+      Prepare(&page_ctx);
+      kirim::v1::ListDomainsResponse page;
+      status = stub.ListDomains(&page_ctx, req, &page);
+      if (!status.ok()) return Report(status);
+      all.mutable_domains()->MergeFrom(page.domains());
+      req.set_page_token(page.next_page_token());
+    }
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(all);
+      return 0;
+    }
+    for (const auto& dom : all.domains()) {
+      std::cout << dom.domain() << "  " << kirim::v1::Domain::State_Name(dom.state()) << "\n";
+    }
+    return 0;
+  } else {
+    std::cerr << absl::ProgramUsageMessage() << "\n";
+    return kExitUsage;
+  }
+  if (!status.ok()) return Report(status);
+  PrintDomain(d);
+  // A verification that found problems is a failure for scripts (exit 4), not a refusal.
+  if (verb == "verify" && d.state() != kirim::v1::Domain::VERIFIED) return kExitNotVerified;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "kirimctl [flags] send|get|keys|suppression|quota\n"
+      "kirimctl [flags] send|get|keys|suppression|quota|domains\n"
       "  send  --from F --to A[,B] [--cc ..] [--bcc ..] --subject S --text T [--html H]\n"
       "  get   <message id or messages/{id}>\n"
       "  keys  create --display_name N --scopes send,read[,domains,admin] [--tenant T]\n"
@@ -366,6 +511,9 @@ int main(int argc, char** argv) {
       "  suppression  list | add <address> [--reason manual|hard_bounce|unsubscribe|complaint]\n"
       "               [--detail D] | remove <address>\n"
       "  quota\n"
+      "  domains  create <domain> [--algorithms rsa,ed25519] [--dmarc_report_address A]\n"
+      "           get|verify|delete <domain> | list | rotate <domain> [--algorithm rsa|ed25519]\n"
+      "           (--output zone prints the records as zone-file lines)\n"
       "The API key comes from $KIRIM_API_KEY or --api_key_file.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) {
@@ -389,6 +537,10 @@ int main(int argc, char** argv) {
   if (command == "keys") return Keys(*admin, args);
   if (command == "suppression") return Suppression(*admin, args);
   if (command == "quota") return Quota(*admin);
+  if (command == "domains") {
+    auto domains = kirim::v1::DomainService::NewStub(channel);
+    return Domains(*domains, args);
+  }
   std::cerr << absl::ProgramUsageMessage() << "\n";
   return kExitUsage;
 }

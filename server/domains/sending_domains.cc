@@ -24,7 +24,9 @@ absl::StatusOr<std::optional<storage::v1::StoredDomain>> SendingDomains::Find(
   while (absl::StrContains(candidate, '.')) {
     absl::StatusOr<storage::v1::StoredDomain> d = store_.Get(tenant, candidate);
     if (d.ok()) {
-      if (options_.cache_ttl > absl::ZeroDuration()) {
+      // Only VERIFIED domains are cached: one that is not yet is read again each time, so it
+      // works the moment it verifies (keys that just became ACTIVE sign at once).
+      if (options_.cache_ttl > absl::ZeroDuration() && d->domain().state() == v1::Domain::VERIFIED) {
         absl::MutexLock lock(&mu_);
         if (cache_.size() >= options_.max_entries) cache_.clear();
         cache_[key] = Entry{*d, now + options_.cache_ttl};

@@ -7,8 +7,10 @@
 //   KIRIM_ASSIGN_OR_RETURN(std::optional<StoredDomain> d, domains.Find("acme", "news.example.com"));
 //   if (d.has_value()) ... d->domain().domain() == "example.com" ...
 //
-// Only found domains are cached: a domain created or verified a moment ago is seen at once; a
-// change to a known one (verification, rotation, deletion) within cache_ttl. Thread-safe.
+// Only VERIFIED domains are cached: a domain created or verified a moment ago is seen at once
+// (by the send policy and by the signer, whose keys it just activated); a change to a verified
+// one (a rotation, a failed re-verification, deletion) within cache_ttl, during which its
+// previous keys still sign (they stay published while RETIRING). Thread-safe.
 #ifndef KIRIM_SERVER_DOMAINS_SENDING_DOMAINS_H_
 #define KIRIM_SERVER_DOMAINS_SENDING_DOMAINS_H_
 

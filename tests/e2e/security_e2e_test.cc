@@ -291,9 +291,17 @@ TEST_F(SecurityE2eTest, RepeatedFailuresFromOneAddressAreRefusedOutright) {
 
 TEST_F(SecurityE2eTest, NoSecretEverAppearsInTheLogs) {
   // A run that touches every secret: the admin key, created keys, relay AUTH (right and wrong),
-  // failed authentications with real-looking keys, revocation.
+  // failed authentications with real-looking keys, revocation, DKIM keys generated and sealed.
   const std::string key = Key("tenant-a", {v1::ApiKey::SEND, v1::ApiKey::READ});
   SendAs(key);
+  {
+    v1::CreateDomainRequest req;
+    req.set_domain("example.com");
+    grpc::ClientContext ctx;
+    kirimd_.Authorize(&ctx);
+    v1::Domain d;
+    ASSERT_TRUE(kirimd_.DomainStub()->CreateDomain(&ctx, req, &d).ok());
+  }
   Call(*stub_, "/kirim.v1.MailService/GetMessage", "", "Bearer " + key + "x");
   Call(*stub_, "/kirim.v1.MailService/GetMessage", "", "Bearer " + kirimd_.admin_key().substr(0, 40));
   KirimdProcess wrong_relay;
@@ -316,6 +324,8 @@ TEST_F(SecurityE2eTest, NoSecretEverAppearsInTheLogs) {
 
   std::vector<std::string> secrets = created_secrets_;
   secrets.push_back(kirimd_.admin_key());
+  secrets.push_back(kirimd_.key_encryption_key());
+  secrets.push_back("PRIVATE KEY");
   secrets.push_back(kRelayPassword);
   secrets.push_back("wrong-Pw-also-secret");
   for (const std::string& k : created_secrets_) secrets.push_back(k.substr(23));  // the secret part

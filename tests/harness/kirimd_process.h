@@ -50,6 +50,8 @@ class KirimdProcess {
 
   // The bootstrap admin key this kirimd installed.
   const std::string& admin_key() const { return admin_key_; }
+  // The DKIM key-encryption key this kirimd was given (base64).
+  const std::string& key_encryption_key() const { return kek_; }
   // Adds "authorization: Bearer <key>" (the admin key by default) and a 10 s deadline.
   void Authorize(grpc::ClientContext* ctx, const std::string& key = "") const;
   // Sends a plain text message from shop@example.com to `to` (with the admin key unless `key`
