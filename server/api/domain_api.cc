@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "server/address/address.h"
 #include "server/common/proto_time.h"
 #include "server/common/status_details.h"
 #include "server/common/status_macros.h"
@@ -172,8 +171,9 @@ absl::StatusOr<v1::Domain> DomainApi::CreateDomain(const Principal& caller,
   if (request.algorithms().empty()) algorithms.push_back(v1::ED25519_SHA256);
   domains::RecordOptions records = options_.records;
   if (!request.dmarc_report_address().empty()) {
-    if (!ParseAddrSpec(request.dmarc_report_address()).ok()) {
-      bad.Add("dmarc_report_address", "expected an email address, e.g. dmarc@example.com");
+    if (absl::Status s = domains::ValidateReportAddress(request.dmarc_report_address());
+        !s.ok()) {
+      bad.Add("dmarc_report_address", std::string(s.message()));
     }
     records.dmarc_report_address = request.dmarc_report_address();
   }
@@ -312,8 +312,10 @@ absl::StatusOr<v1::Domain> DomainApi::RotateDkimKey(const Principal& caller,
     }
   }
   if (rotate.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(domain, " has no ACTIVE key to rotate: verify the domain first"));
+    return WithPreconditionFailure(
+        absl::FailedPreconditionError(
+            absl::StrCat(domain, " has no ACTIVE key to rotate: verify the domain first")),
+        "DKIM_KEY_NOT_ACTIVE", absl::StrCat("domains/", domain), "no ACTIVE key");
   }
   std::vector<std::string> selectors;
   for (v1::DkimAlgorithm a : rotate) {

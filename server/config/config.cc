@@ -17,6 +17,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/common/status_macros.h"
+#include "server/domains/dns_records.h"
 
 extern char** environ;
 
@@ -365,6 +366,11 @@ absl::Status ValidateConfig(const Config& c) {
   const auto& dom = c.domains();
   if (dom.send_policy() != "enforce" && dom.send_policy() != "warn" && dom.send_policy() != "off") {
     return bad("domains.send_policy", "must be \"enforce\", \"warn\" or \"off\"");
+  }
+  if (!dom.dmarc_report_address().empty()) {
+    if (absl::Status s = domains::ValidateReportAddress(dom.dmarc_report_address()); !s.ok()) {
+      return bad("domains.dmarc_report_address", std::string(s.message()));
+    }
   }
   if (dom.rsa_bits() < 1024 || dom.rsa_bits() > 4096) return bad("domains.rsa_bits", "must be 1024..4096");
   if (dom.retire_after_ms() < 0) return bad("domains.retire_after_ms", "must not be negative");

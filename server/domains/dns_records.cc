@@ -1,5 +1,7 @@
 #include "server/domains/dns_records.h"
 
+#include "absl/strings/ascii.h"
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -30,6 +32,31 @@ std::string ReportAddress(absl::string_view domain, const RecordOptions& options
 }
 
 }  // namespace
+
+absl::Status ValidateReportAddress(absl::string_view address) {
+  const size_t at = address.rfind('@');
+  if (at == absl::string_view::npos || at == 0 || at + 1 == address.size()) {
+    return absl::InvalidArgumentError("expected an email address, e.g. dmarc@example.com");
+  }
+  for (char c : address) {
+    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                    absl::string_view("@.-_+=").find(c) != absl::string_view::npos;
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", std::string(1, c),
+          "' cannot appear in a DMARC report address (letters, digits and @ . - _ + = only)"));
+    }
+  }
+  const absl::string_view local = address.substr(0, at);
+  const absl::string_view domain = address.substr(at + 1);
+  if (absl::StartsWith(local, ".") || absl::EndsWith(local, ".") ||
+      absl::StrContains(local, "..") || !absl::StrContains(domain, ".") ||
+      absl::StartsWith(domain, ".") || absl::EndsWith(domain, ".") ||
+      absl::StrContains(domain, "..") || absl::StrContains(domain, "@")) {
+    return absl::InvalidArgumentError("expected an email address, e.g. dmarc@example.com");
+  }
+  return absl::OkStatus();
+}
 
 std::vector<std::string> SplitTxt(absl::string_view value, size_t max) {
   max = std::clamp<size_t>(max, 1, kMaxCharacterString);

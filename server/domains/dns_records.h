@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "kirim/v1/domain_service.pb.h"
 
@@ -47,6 +48,12 @@ struct RecordOptions {
 // (RFC 1035 §3.3.14: 255 at most; larger `max` are treated as 255, 0 as 1). Readers join them
 // without separator (RFC 7208 §3.3, RFC 6376 §3.6.2.2), so the split may fall anywhere. An
 // empty value is one empty string.
+// A report mailbox that can go into a DMARC / TLS-RPT "mailto:" URI as it is: an RFC 5321
+// addr-spec whose local part is a dot-atom without characters that would have to be
+// percent-encoded there or would end the tag (RFC 7489 §6.2, §6.4: ';', ',', '!', '%', quotes,
+// spaces). InvalidArgument saying why otherwise.
+absl::Status ValidateReportAddress(absl::string_view address);
+
 std::vector<std::string> SplitTxt(absl::string_view value, size_t max = 255);
 
 // The DKIM key record of `selector`: host "<selector>._domainkey.<domain>", purpose DKIM, the

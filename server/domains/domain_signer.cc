@@ -25,7 +25,7 @@ DomainSigner::DomainSigner(SendingDomains& domains, const DkimKeyStore& keys, co
 absl::StatusOr<std::shared_ptr<const dkim::PrivateKey>> DomainSigner::OpenKey(
     const std::string& tenant, const std::string& domain, const std::string& selector,
     const std::string& sealed) {
-  const auto slot = std::make_tuple(tenant, domain, selector);
+  const auto slot = std::make_tuple(tenant, domain, selector, sealed);
   {
     absl::MutexLock lock(&mu_);
     auto it = opened_.find(slot);

@@ -49,9 +49,10 @@ class DomainSigner final : public MessageSigner {
   const DkimKeyStore& keys_;
   const Clock& clock_;
   const DomainSignerOptions options_;
-  // Opened keys by (tenant, domain, selector): a selector's key never changes.
+  // Opened keys by (tenant, domain, selector, sealed blob): a selector name can come back (a
+  // domain deleted and registered again), its sealed blob never does (fresh nonce each time).
   absl::Mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>,
+  std::map<std::tuple<std::string, std::string, std::string, std::string>,
            std::shared_ptr<const dkim::PrivateKey>>
       opened_ ABSL_GUARDED_BY(mu_);
 };

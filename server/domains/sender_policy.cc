@@ -56,7 +56,7 @@ absl::Status SenderPolicy::Check(absl::string_view tenant, absl::string_view fro
                          domains_.Find(tenant, from_domain));
   std::string subject, why;
   if (!found.has_value()) {
-    subject = absl::StrCat("domains/", from_domain);
+    subject = absl::StrCat("domains/", CanonicalDomain(from_domain));
     why = absl::StrCat(
         "the From domain ", from_domain,
         " is not a registered sending domain: register it (kirimctl domains create ", from_domain,

@@ -8,7 +8,9 @@
 // Modes: kEnforce refuses with FAILED_PRECONDITION (google.rpc.PreconditionFailure, type
 // "DOMAIN_NOT_VERIFIED", subject "domains/<domain>") saying which domain and what is missing;
 // kWarn accepts and logs the same reason; kOff checks nothing (the default only in sandbox
-// mode). A domain passes when it, or the registered parent it aligns with, is VERIFIED.
+// mode). A domain passes when it, or the registered parent it aligns with, is VERIFIED. In
+// every mode but kOff a failed store read is an error (UNAVAILABLE: Redis is down, and the
+// message could not be stored either).
 #ifndef KIRIM_SERVER_DOMAINS_SENDER_POLICY_H_
 #define KIRIM_SERVER_DOMAINS_SENDER_POLICY_H_
 

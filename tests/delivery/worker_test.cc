@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "server/api/mail_api.h"
 #include "server/common/proto_time.h"
+#include "server/domains/message_signer.h"
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
 #include "tests/delivery/fake_deliverer.h"
@@ -282,6 +283,91 @@ TEST_F(WorkerTest, TransactionalBeforeBulk) {
   std::string tx = Send({"ana@example.net"});
   EXPECT_EQ(Run(), 1);
   EXPECT_EQ(deliverer_.calls()[0].message_id, tx);
+}
+
+// A MessageSigner that prepends a recognisable header, or fails when told to.
+class FakeSigner final : public MessageSigner {
+ public:
+  struct Call {
+    std::string tenant;
+    std::string from_domain;
+    std::string content;
+  };
+  absl::StatusOr<std::string> Sign(absl::string_view tenant, absl::string_view from_domain,
+                                   std::string content) override {
+    calls_.push_back({std::string(tenant), std::string(from_domain), content});
+    if (!error_.ok()) return error_;
+    return "DKIM-Signature: v=1; fake\r\n" + content;
+  }
+  void FailWith(absl::Status error) { error_ = std::move(error); }
+  const std::vector<Call>& calls() const { return calls_; }
+
+ private:
+  absl::Status error_;
+  std::vector<Call> calls_;
+};
+
+class SigningWorkerTest : public WorkerTest {
+ protected:
+  SigningWorkerTest()
+      : signing_worker_(queue_, deliverer_, clock_, random_, logger_,
+                        WorkerOptions{.name = "w1",
+                                      .retry = {.first_retry = absl::Minutes(5),
+                                                .factor = 2,
+                                                .max_delay = absl::Hours(1),
+                                                .max_age = absl::Hours(6),
+                                                .jitter = 0,
+                                                .delay_warning = absl::Hours(4)},
+                                      .poll_block = absl::ZeroDuration()},
+                        &suppressions_, nullptr, &signer_) {}
+  int RunSigning() {
+    auto n = signing_worker_.RunOnce();
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : -1;
+  }
+
+  FakeSigner signer_;
+  Worker signing_worker_;
+};
+
+TEST_F(SigningWorkerTest, TheSignedBytesAreWhatIsDelivered) {
+  std::string id = Send({"ana@example.net"});
+  EXPECT_EQ(RunSigning(), 1);
+  ASSERT_EQ(signer_.calls().size(), 1u);
+  EXPECT_EQ(signer_.calls()[0].tenant, "t1");
+  EXPECT_EQ(signer_.calls()[0].from_domain, "example.com");
+  EXPECT_NE(signer_.calls()[0].content.find("Subject: Hello\r\n"), std::string::npos);
+  ASSERT_EQ(deliverer_.calls().size(), 1u);
+  EXPECT_EQ(deliverer_.calls()[0].content,
+            "DKIM-Signature: v=1; fake\r\n" + signer_.calls()[0].content);
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DELIVERED);
+  EXPECT_EQ(m.size_bytes(), static_cast<int64_t>(deliverer_.calls()[0].content.size()));
+}
+
+TEST_F(SigningWorkerTest, ASigningErrorSendsNothingAndDefersTheRecipients) {
+  std::string id = Send({"ana@example.net", "bo@example.org"});
+  signer_.FailWith(
+      absl::FailedPreconditionError("DKIM key k1 of example.com: sealed with another KEK"));
+  EXPECT_EQ(RunSigning(), 1);
+  EXPECT_TRUE(deliverer_.calls().empty()) << "never sent unsigned in place of signed";
+  v1::Message m = Get(id);
+  EXPECT_EQ(m.state(), v1::DEFERRED);
+  ASSERT_EQ(m.recipients_size(), 2);
+  EXPECT_EQ(m.recipients(0).state(), v1::RECIPIENT_DEFERRED);
+  EXPECT_EQ(m.recipients(1).state(), v1::RECIPIENT_DEFERRED);
+  ASSERT_EQ(m.attempts_size(), 1);
+  EXPECT_EQ(m.attempts(0).error().rfind("dkim: ", 0), 0u) << m.attempts(0).error();
+  EXPECT_NE(m.attempts(0).error().find("sealed with another KEK"), std::string::npos);
+  EXPECT_EQ(queue_.scheduled_count(), 1u) << "kept for a retry";
+
+  // Once the key store recovers, the retry goes out signed.
+  signer_.FailWith(absl::OkStatus());
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(RunSigning(), 1);
+  ASSERT_EQ(deliverer_.calls().size(), 1u);
+  EXPECT_EQ(deliverer_.calls()[0].content.rfind("DKIM-Signature: v=1; fake\r\n", 0), 0u);
+  EXPECT_EQ(Get(id).state(), v1::DELIVERED);
 }
 
 }  // namespace
