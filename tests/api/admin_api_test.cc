@@ -20,6 +20,7 @@
 #include "google/protobuf/message.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_payloads.h"
 #include "server/api/limits_table.h"
 #include "server/auth/api_key_format.h"
 #include "server/common/logger.h"
@@ -33,24 +34,13 @@
 namespace kirim {
 namespace {
 
+using ::kirim::testing::BadFields;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequest";
 constexpr char kOperatorTenant[] = "ops";
-
-// The fields a BadRequest detail names, in order; empty when the status carries none.
-std::vector<std::string> BadFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  absl::optional<absl::Cord> payload = status.GetPayload(kBadRequestUrl);
-  if (!payload.has_value()) return fields;
-  google::rpc::BadRequest bad;
-  EXPECT_TRUE(bad.ParseFromString(std::string(*payload)));
-  for (const auto& v : bad.field_violations()) fields.push_back(v.field());
-  return fields;
-}
 
 Principal Caller(std::string tenant, std::string key_id, std::vector<Scope> scopes) {
   Principal p;

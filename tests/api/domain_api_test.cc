@@ -22,6 +22,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_payloads.h"
 #include "server/common/logger.h"
 #include "server/common/proto_time.h"
 #include "server/dkim/alignment.h"
@@ -35,6 +36,8 @@ namespace kirim {
 namespace {
 
 using storage::v1::StoredDomain;
+using ::kirim::testing::BadFields;
+using ::kirim::testing::Precondition;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -44,38 +47,11 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
-constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequest";
-constexpr char kPreconditionFailureUrl[] = "type.googleapis.com/google.rpc.PreconditionFailure";
 // The relay Kirim sends through, and what its own SPF record says.
 constexpr char kRelaySpfHost[] = "_spf.relay.example";
 constexpr char kRelaySpf[] = "v=spf1 ip4:203.0.113.0/24 -all";
 const std::string kKek(32, 'k');
 const absl::Duration kRetireAfter = absl::Hours(7 * 24);
-
-// The fields a BadRequest detail names, in order; empty when the status carries none.
-std::vector<std::string> BadFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  absl::optional<absl::Cord> payload = status.GetPayload(kBadRequestUrl);
-  if (!payload.has_value()) return fields;
-  google::rpc::BadRequest bad;
-  EXPECT_TRUE(bad.ParseFromString(std::string(*payload)));
-  for (const auto& v : bad.field_violations()) fields.push_back(v.field());
-  return fields;
-}
-
-// The one PreconditionFailure violation `status` carries (a default one when none).
-google::rpc::PreconditionFailure::Violation Precondition(const absl::Status& status) {
-  absl::optional<absl::Cord> payload = status.GetPayload(kPreconditionFailureUrl);
-  if (!payload.has_value()) {
-    ADD_FAILURE() << "no PreconditionFailure in " << status;
-    return {};
-  }
-  google::rpc::PreconditionFailure failure;
-  EXPECT_TRUE(failure.ParseFromString(std::string(*payload)));
-  EXPECT_EQ(failure.violations_size(), 1);
-  return failure.violations_size() > 0 ? failure.violations(0)
-                                       : google::rpc::PreconditionFailure::Violation();
-}
 
 domains::RecordOptions Records() {
   domains::RecordOptions records;

@@ -20,6 +20,18 @@ namespace {
 
 using testing::FakeDeliverer;
 
+// Retries after 5 min doubling to 1 h, expiry after 6 h, no jitter, no blocking poll.
+WorkerOptions TestOptions(const std::string& name) {
+  return WorkerOptions{.name = name,
+                       .retry = {.first_retry = absl::Minutes(5),
+                                 .factor = 2,
+                                 .max_delay = absl::Hours(1),
+                                 .max_age = absl::Hours(6),
+                                 .jitter = 0,
+                                 .delay_warning = absl::Hours(4)},
+                       .poll_block = absl::ZeroDuration()};
+}
+
 class WorkerTest : public ::testing::Test {
  protected:
   WorkerTest()
@@ -28,14 +40,7 @@ class WorkerTest : public ::testing::Test {
         limiter_(clock_),
         api_(queue_, limiter_, limits_, clock_, random_, logger_, MailApiOptions{}),
         worker_(queue_, deliverer_, clock_, random_, logger_,
-                WorkerOptions{.name = "w0",
-                              .retry = {.first_retry = absl::Minutes(5),
-                                        .factor = 2,
-                                        .max_delay = absl::Hours(1),
-                                        .max_age = absl::Hours(6),
-                                        .jitter = 0,
-                                        .delay_warning = absl::Hours(4)},
-                              .poll_block = absl::ZeroDuration()},
+                TestOptions("w0"),
                 &suppressions_) {}
   ~WorkerTest() override { std::fclose(null_); }
 
@@ -311,14 +316,7 @@ class SigningWorkerTest : public WorkerTest {
  protected:
   SigningWorkerTest()
       : signing_worker_(queue_, deliverer_, clock_, random_, logger_,
-                        WorkerOptions{.name = "w1",
-                                      .retry = {.first_retry = absl::Minutes(5),
-                                                .factor = 2,
-                                                .max_delay = absl::Hours(1),
-                                                .max_age = absl::Hours(6),
-                                                .jitter = 0,
-                                                .delay_warning = absl::Hours(4)},
-                                      .poll_block = absl::ZeroDuration()},
+                        TestOptions("w1"),
                         &suppressions_, nullptr, &signer_) {}
   int RunSigning() {
     auto n = signing_worker_.RunOnce();

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_payloads.h"
 #include "server/common/logger.h"
 #include "server/domains/dns_records.h"
 #include "tests/common/fake_clock.h"
@@ -23,25 +24,11 @@ namespace {
 
 using storage::v1::StoredDomain;
 using testing::StoredDomainFor;
+using ::kirim::testing::Precondition;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kPreconditionFailureUrl[] = "type.googleapis.com/google.rpc.PreconditionFailure";
-
-// The one PreconditionFailure violation `status` carries (a default one when none).
-google::rpc::PreconditionFailure::Violation Precondition(const absl::Status& status) {
-  absl::optional<absl::Cord> payload = status.GetPayload(kPreconditionFailureUrl);
-  if (!payload.has_value()) {
-    ADD_FAILURE() << "no PreconditionFailure in " << status;
-    return {};
-  }
-  google::rpc::PreconditionFailure failure;
-  EXPECT_TRUE(failure.ParseFromString(std::string(*payload)));
-  EXPECT_EQ(failure.violations_size(), 1);
-  return failure.violations_size() > 0 ? failure.violations(0)
-                                       : google::rpc::PreconditionFailure::Violation();
-}
 
 v1::DnsRecord* RecordOf(StoredDomain& d, v1::DnsRecord::Purpose purpose) {
   for (v1::DnsRecord& r : *d.mutable_domain()->mutable_records()) {
@@ -190,7 +177,7 @@ TEST_F(SenderPolicyTest, TheStoreDownIsUnavailableNotARefusal) {
   store_.SetDown(absl::UnavailableError("redis down"));
   absl::Status s = enforce_.Check("acme", "example.com");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
-  EXPECT_FALSE(s.GetPayload(kPreconditionFailureUrl).has_value());
+  EXPECT_FALSE(s.GetPayload(testing::kPreconditionFailureUrl).has_value());
 }
 
 }  // namespace
