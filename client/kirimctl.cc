@@ -17,6 +17,7 @@
 //
 // Exit codes: 0 success; 1 the server refused (the gRPC code and details are printed);
 // 2 usage error; 3 the server could not be reached; 4 domains verify found problems.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,7 +25,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -65,6 +68,8 @@ ABSL_FLAG(std::vector<std::string>, algorithms, {},
 ABSL_FLAG(std::string, algorithm, "", "domains rotate: rsa or ed25519 (default: every algorithm)");
 ABSL_FLAG(std::string, dmarc_report_address, "",
           "domains create: DMARC aggregate report mailbox (default dmarc-reports@<domain>)");
+ABSL_FLAG(absl::Duration, interval, absl::Seconds(2), "top: time between refreshes");
+ABSL_FLAG(int, count, 0, "top: refreshes before exiting (0: until interrupted)");
 ABSL_FLAG(std::string, idempotency_key, "", "send: retries with the same key never send twice");
 
 namespace {
@@ -499,11 +504,84 @@ int Domains(kirim::v1::DomainService::Stub& stub, const std::vector<char*>& args
   return 0;
 }
 
+// The figures of GetMetrics as a table; with `previous` (kirimctl top) also the rate of each
+// counter since then.
+void PrintMetrics(const kirim::v1::Metrics& m, const kirim::v1::Metrics* previous,
+                  double seconds) {
+  auto row = [&](const char* name, int64_t value, int64_t before) {
+    std::cout << absl::StrFormat("%-19s%d", name, value);
+    if (previous != nullptr && seconds > 0) {
+      std::cout << absl::StrFormat("   %8.1f/s", static_cast<double>(value - before) / seconds);
+    }
+    std::cout << "\n";
+  };
+  const kirim::v1::Metrics none;
+  const kirim::v1::Metrics& p = previous != nullptr ? *previous : none;
+  row("accepted", m.accepted_total(), p.accepted_total());
+  row("rejected", m.rejected_total(), p.rejected_total());
+  row("delivered", m.delivered_total(), p.delivered_total());
+  row("deferred", m.deferred_total(), p.deferred_total());
+  row("bounced", m.bounced_total(), p.bounced_total());
+  row("expired", m.expired_total(), p.expired_total());
+  row("suppressed", m.suppressed_total(), p.suppressed_total());
+  auto latency = [](const char* name, const kirim::v1::LatencySummary& l) {
+    std::cout << absl::StrFormat("%-19sp50 %.3fs  p90 %.3fs  p99 %.3fs  (%d)\n", name,
+                                 l.p50_seconds(), l.p90_seconds(), l.p99_seconds(), l.count());
+  };
+  latency("accept->delivered", m.accept_to_delivered());
+  latency("smtp attempt", m.smtp_session());
+  if (!m.queue_by_lane().empty()) {
+    std::cout << absl::StrFormat("\n%-19s%10s%10s%10s%10s\n", "queue", "ready", "scheduled",
+                                 "in flight", "dead");
+    for (const char* lane : {"transactional", "bulk"}) {
+      auto it = m.queue_by_lane().find(lane);
+      if (it == m.queue_by_lane().end()) continue;
+      const auto& q = it->second;
+      std::cout << absl::StrFormat("%-19s%10d%10d%10d%10d\n", lane, q.ready(), q.scheduled(),
+                                   q.in_flight(), q.dead());
+    }
+  }
+  if (!m.queue_by_destination().empty()) {
+    std::vector<std::pair<int64_t, std::string>> stuck;
+    for (const auto& [domain, q] : m.queue_by_destination()) stuck.emplace_back(q.scheduled(), domain);
+    std::sort(stuck.rbegin(), stuck.rend());
+    std::cout << "\ndeferred recipients by destination\n";
+    for (const auto& [n, domain] : stuck) std::cout << absl::StrFormat("  %-30s%d\n", domain, n);
+  }
+}
+
+// kirimctl metrics: once. kirimctl top: refreshed every --interval until interrupted (or
+// --count times).
+int Metrics(kirim::v1::AdminService::Stub& stub, bool top) {
+  kirim::v1::Metrics previous;
+  absl::Time previous_time;
+  const int count = top ? absl::GetFlag(FLAGS_count) : 1;
+  for (int i = 0; count <= 0 || i < count; ++i) {
+    if (i > 0) absl::SleepFor(absl::GetFlag(FLAGS_interval));
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    kirim::v1::Metrics m;
+    grpc::Status status = stub.GetMetrics(&ctx, kirim::v1::GetMetricsRequest(), &m);
+    if (!status.ok()) return Report(status);
+    const absl::Time now = absl::Now();
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(m);
+    } else {
+      if (top) std::cout << "\033[H\033[2J" << absl::FormatTime("%H:%M:%S", now, absl::LocalTimeZone()) << "\n";
+      PrintMetrics(m, i > 0 ? &previous : nullptr, absl::ToDoubleSeconds(now - previous_time));
+    }
+    std::cout.flush();
+    previous = m;
+    previous_time = now;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "kirimctl [flags] send|get|keys|suppression|quota|domains\n"
+      "kirimctl [flags] send|get|keys|suppression|quota|domains|metrics|top\n"
       "  send  --from F --to A[,B] [--cc ..] [--bcc ..] --subject S --text T [--html H]\n"
       "  get   <message id or messages/{id}>\n"
       "  keys  create --display_name N --scopes send,read[,domains,admin] [--tenant T]\n"
@@ -511,6 +589,7 @@ int main(int argc, char** argv) {
       "  suppression  list | add <address> [--reason manual|hard_bounce|unsubscribe|complaint]\n"
       "               [--detail D] | remove <address>\n"
       "  quota\n"
+      "  metrics  the figures of GetMetrics as a table | top [--interval 2s] [--count N]\n"
       "  domains  create <domain> [--algorithms rsa,ed25519] [--dmarc_report_address A]\n"
       "           get|verify|delete <domain> | list | rotate <domain> [--algorithm rsa|ed25519]\n"
       "           (--output zone prints the records as zone-file lines)\n"
@@ -537,6 +616,8 @@ int main(int argc, char** argv) {
   if (command == "keys") return Keys(*admin, args);
   if (command == "suppression") return Suppression(*admin, args);
   if (command == "quota") return Quota(*admin);
+  if (command == "metrics") return Metrics(*admin, false);
+  if (command == "top") return Metrics(*admin, true);
   if (command == "domains") {
     auto domains = kirim::v1::DomainService::NewStub(channel);
     return Domains(*domains, args);

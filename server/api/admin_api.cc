@@ -13,11 +13,12 @@
 #include "server/common/proto_time.h"
 #include "server/common/status_details.h"
 #include "server/common/status_macros.h"
+#include "server/metrics/buckets.h"
 
 namespace kirim {
 AdminApi::AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
                    const LimitsTable& limits, const Clock& clock, Logger& logger,
-                   AdminApiOptions options, QueueControls* controls)
+                   AdminApiOptions options, QueueControls* controls, QueueStats* stats)
     : keys_(keys),
       suppressions_(suppressions),
       limiter_(limiter),
@@ -25,7 +26,8 @@ AdminApi::AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimite
       clock_(clock),
       logger_(logger),
       options_(std::move(options)),
-      controls_(controls) {}
+      controls_(controls),
+      stats_(stats) {}
 
 namespace {
 
@@ -152,6 +154,52 @@ absl::StatusOr<v1::ApiKey> AdminApi::RevokeApiKey(const Principal& caller,
   logger_.Info("admin", "api_key_revoked",
                {{"tenant", caller.tenant}, {"key_id", revoked.key_id}, {"by_key_id", caller.key_id}});
   return revoked.ToProto();
+}
+
+absl::StatusOr<v1::Metrics> AdminApi::GetMetrics(const Principal& caller,
+                                                  const v1::GetMetricsRequest&) {
+  if (stats_ == nullptr) return absl::UnimplementedError("metrics are not enabled");
+  // The operator's admin keys see every tenant and the shared queue; everyone else sees their
+  // own tenant's counters only.
+  const bool operator_view =
+      caller.tenant == options_.operator_tenant && caller.Has(v1::ApiKey::ADMIN);
+  KIRIM_ASSIGN_OR_RETURN(
+      TenantCounters c,
+      stats_->Counters(operator_view ? std::nullopt : std::optional<std::string>(caller.tenant)));
+  v1::Metrics m;
+  m.set_accepted_total(c.Count("queued"));
+  m.set_rejected_total(c.Count("rejected"));
+  m.set_delivered_total(c.Count("delivered"));
+  m.set_deferred_total(c.Count("deferred"));
+  m.set_bounced_total(c.Count("bounced"));
+  m.set_expired_total(c.Count("expired"));
+  m.set_suppressed_total(c.Count("suppressed"));
+  auto summarize = [](const std::vector<double>& bounds, const std::vector<int64_t>& counts,
+                      v1::LatencySummary* out) {
+    int64_t total = 0;
+    for (int64_t n : counts) total += n;
+    out->set_count(total);
+    out->set_p50_seconds(BucketQuantile(bounds, counts, 0.50));
+    out->set_p90_seconds(BucketQuantile(bounds, counts, 0.90));
+    out->set_p99_seconds(BucketQuantile(bounds, counts, 0.99));
+  };
+  summarize(DeliveryLatencyBuckets(), c.accept_to_delivered, m.mutable_accept_to_delivered());
+  summarize(SmtpPhaseBuckets(), c.smtp_attempt, m.mutable_smtp_session());
+  if (operator_view) {
+    KIRIM_ASSIGN_OR_RETURN(auto depth, stats_->Depth());
+    for (const auto& [lane, d] : depth) {
+      v1::QueueDepth& q = (*m.mutable_queue_by_lane())[std::string(LaneName(lane))];
+      q.set_ready(d.ready);
+      q.set_scheduled(d.scheduled);
+      q.set_in_flight(d.in_flight);
+      q.set_dead(d.dead);
+    }
+    KIRIM_ASSIGN_OR_RETURN(auto destinations, stats_->Destinations(options_.top_destinations));
+    for (const auto& [domain, deferred] : destinations) {
+      (*m.mutable_queue_by_destination())[domain].set_scheduled(deferred);
+    }
+  }
+  return m;
 }
 
 absl::StatusOr<v1::Quota> AdminApi::GetQuota(const Principal& caller, const v1::GetQuotaRequest&) {

@@ -19,6 +19,7 @@
 #include "server/common/logger.h"
 #include "server/limits/send_limiter.h"
 #include "server/queue/queue_controls.h"
+#include "server/queue/queue_stats.h"
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
@@ -26,6 +27,8 @@ namespace kirim {
 struct AdminApiOptions {
   // The tenant whose ADMIN keys may act on other tenants (the operator's).
   std::string operator_tenant = "default";
+  // GetMetrics: how many destination domains the operator's view lists.
+  size_t top_destinations = 20;
 };
 
 class AdminApi {
@@ -33,7 +36,15 @@ class AdminApi {
   // `controls` (may be null: the queue-control RPCs then answer UNIMPLEMENTED).
   AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
            const LimitsTable& limits, const Clock& clock, Logger& logger, AdminApiOptions options,
-           QueueControls* controls = nullptr);
+           QueueControls* controls = nullptr, QueueStats* stats = nullptr);
+
+  // Cluster-wide figures (Redis), for the caller's tenant; the operator tenant's ADMIN keys get
+  // every tenant summed plus the shared queue's depth per lane and the destinations with the
+  // most deferred recipients (queue_by_destination: `scheduled` = recipients waiting for a
+  // retry). Latency summaries come from histogram buckets, interpolated like
+  // histogram_quantile. UNIMPLEMENTED when `stats` is null.
+  absl::StatusOr<v1::Metrics> GetMetrics(const Principal& caller,
+                                         const v1::GetMetricsRequest& request);
 
   // Queue controls, for the caller's tenant: names are "destinations/{domain}".
   absl::StatusOr<v1::Destination> PauseDestination(const Principal& caller,
@@ -77,6 +88,7 @@ class AdminApi {
   Logger& logger_;
   const AdminApiOptions options_;
   QueueControls* const controls_;
+  QueueStats* const stats_;
 };
 
 }  // namespace kirim

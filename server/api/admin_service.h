@@ -17,6 +17,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   KIRIM_GUARDED_RPC(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
   KIRIM_GUARDED_RPC(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
   KIRIM_GUARDED_RPC(GetQuota, v1::GetQuotaRequest, v1::Quota)
+  KIRIM_GUARDED_RPC(GetMetrics, v1::GetMetricsRequest, v1::Metrics)
   KIRIM_GUARDED_RPC(ListSuppressions, v1::ListSuppressionsRequest, v1::ListSuppressionsResponse)
   KIRIM_GUARDED_RPC(AddSuppression, v1::AddSuppressionRequest, v1::Suppression)
   KIRIM_GUARDED_RPC(RemoveSuppression, v1::RemoveSuppressionRequest, v1::RemoveSuppressionResponse)
@@ -25,7 +26,6 @@ class AdminService final : public v1::AdminService::CallbackService {
   KIRIM_GUARDED_RPC(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
   KIRIM_GUARDED_RPC(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
 
-  KIRIM_GUARDED_UNIMPLEMENTED(GetMetrics, v1::GetMetricsRequest, v1::Metrics)
   KIRIM_GUARDED_UNIMPLEMENTED(CreateTemplate, v1::CreateTemplateRequest, v1::Template)
   KIRIM_GUARDED_UNIMPLEMENTED(GetTemplate, v1::GetTemplateRequest, v1::Template)
   KIRIM_GUARDED_UNIMPLEMENTED(ListTemplates, v1::ListTemplatesRequest, v1::ListTemplatesResponse)

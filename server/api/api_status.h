@@ -15,6 +15,13 @@ namespace kirim {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// Why a SendEmail was refused, as a metrics label (one of kRejectReasons in
+// server/metrics/metrics.h), from its code and google.rpc details: a QuotaFailure tells a rate
+// limit from the daily quota, RESOURCE_EXHAUSTED without one is a full queue, a
+// PreconditionFailure of type DOMAIN_NOT_VERIFIED is the send policy, other
+// FAILED_PRECONDITIONs are suppressions.
+absl::string_view RejectReason(const absl::Status& status);
+
 }  // namespace kirim
 
 #endif  // KIRIM_SERVER_API_API_STATUS_H_

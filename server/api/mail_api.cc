@@ -122,6 +122,17 @@ absl::Status MailApi::EnqueueFailed(const Principal& caller, const TenantLimits&
 
 absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller,
                                                          const v1::SendEmailRequest& request) {
+  absl::StatusOr<v1::SendEmailResponse> response = Accept(caller, request);
+  if (!response.ok()) {
+    if (options_.metrics != nullptr) options_.metrics->Rejected(RejectReason(response.status()));
+    // Best effort: a refusal that could not be counted is still a refusal.
+    if (options_.stats != nullptr) options_.stats->CountRejected(caller.tenant).IgnoreError();
+  }
+  return response;
+}
+
+absl::StatusOr<v1::SendEmailResponse> MailApi::Accept(const Principal& caller,
+                                                      const v1::SendEmailRequest& request) {
   const absl::Time now = clock_.Now();
   KIRIM_ASSIGN_OR_RETURN(ValidatedSend valid, ValidateSendEmail(request, options_.limits, now));
 
@@ -255,6 +266,12 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller
                 {"lane", LaneName(lane)},
                 {"recipients", std::to_string(valid.envelope_recipients.size())},
                 {"suppressed", std::to_string(suppressed_events.size())}});
+  if (options_.metrics != nullptr) {
+    options_.metrics->Accepted(LaneName(lane));
+    for (size_t i = 0; i < suppressed_events.size(); ++i) {
+      options_.metrics->Recipient(LaneName(lane), "suppressed");
+    }
+  }
 
   v1::SendEmailResponse response;
   response.set_id(id);

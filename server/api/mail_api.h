@@ -23,6 +23,9 @@
 #include "server/limits/send_limiter.h"
 #include "server/queue/message_queue.h"
 #include "server/domains/sender_policy.h"
+#include "server/api/api_status.h"
+#include "server/metrics/metrics.h"
+#include "server/queue/queue_stats.h"
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
@@ -35,6 +38,10 @@ struct MailApiOptions {
   absl::Duration idempotency_window = absl::Hours(24);
   // RetryInfo delay when the queue is full (RESOURCE_EXHAUSTED).
   absl::Duration queue_full_retry_delay = absl::Seconds(30);
+  // Where accepted and refused calls are counted (either may be null): this process's
+  // Prometheus metrics, and the tenant's cluster-wide counters (GetMetrics).
+  Metrics* metrics = nullptr;
+  QueueStats* stats = nullptr;
 };
 
 // One WatchEvents call's position and filter; NextEvents moves it forward.
@@ -92,7 +99,15 @@ class MailApi {
   absl::StatusOr<std::vector<v1::Event>> NextEvents(EventWatch& watch, int max,
                                                     absl::Duration block);
 
+  // Counts a SendEmail the RPC guard refused (no key, wrong scope, too many failures).
+  void CountUnadmitted(const absl::Status& status) {
+    if (options_.metrics != nullptr) options_.metrics->Rejected(RejectReason(status));
+  }
+
  private:
+  // SendEmail without the counting.
+  absl::StatusOr<v1::SendEmailResponse> Accept(const Principal& caller,
+                                               const v1::SendEmailRequest& request);
   MessageQueue& queue_;
   SendLimiter& limiter_;
   const LimitsTable& limits_;

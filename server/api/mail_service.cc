@@ -7,8 +7,18 @@ namespace kirim {
 grpc::ServerUnaryReactor* MailService::SendEmail(grpc::CallbackServerContext* context,
                                                  const v1::SendEmailRequest* request,
                                                  v1::SendEmailResponse* response) {
-  return ServeUnary(context, guard_, Method("SendEmail"), response,
-                    [&](const Principal& p) { return api_.SendEmail(p, *request); });
+  // ServeUnary, plus counting the calls the guard refuses (they never reach MailApi).
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> caller = guard_.Admit(context, Method("SendEmail"));
+  if (!caller.ok()) {
+    api_.CountUnadmitted(caller.status());
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  absl::StatusOr<v1::SendEmailResponse> result = api_.SendEmail(*caller, *request);
+  if (result.ok()) *response = std::move(*result);
+  reactor->Finish(ToGrpcStatus(result.status()));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* MailService::GetMessage(grpc::CallbackServerContext* context,

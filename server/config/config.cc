@@ -163,6 +163,7 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
   if (auto* v = get("KIRIM_TLS_KEY_FILE")) c->mutable_tls()->set_key_file(*v);
   if (auto* v = get("KIRIM_TLS_CLIENT_CA_FILE")) c->mutable_tls()->set_client_ca_file(*v);
   if (auto* v = get("KIRIM_TLS_REQUIRE_CLIENT_CERT")) c->mutable_tls()->set_require_client_cert(*v == "true" || *v == "1");
+  if (auto* v = get("KIRIM_HTTP_LISTEN_ADDRESS")) c->set_http_listen_address(*v);
   if (auto* v = get("KIRIM_SEND_POLICY")) c->mutable_domains()->set_send_policy(*v);
   if (auto* v = get("KIRIM_KEY_ENCRYPTION_KEY_FILE")) {
     c->mutable_domains()->set_key_encryption_key_file(*v);
@@ -177,6 +178,7 @@ void ApplyDefaults(Config* c) {
   Default<std::string>(c->mutable_hostname(), Hostname());
   Default<std::string>(c->mutable_default_tenant(), "default");
   Default<std::string>(c->mutable_log_level(), "info");
+  Default<std::string>(c->mutable_http_listen_address(), "127.0.0.1:9090");
   auto* r = c->mutable_redis();
   Default<std::string>(r->mutable_host(), "127.0.0.1");
   if (r->port() == 0) r->set_port(6379);
@@ -276,6 +278,9 @@ absl::Status ValidateConfig(const Config& c) {
     return bad("role", "must be \"api\", \"worker\" or \"all\"");
   }
   if (!IsHostPort(c.listen_address())) return bad("listen_address", "must be host:port");
+  if (c.http_listen_address() != "off" && !IsHostPort(c.http_listen_address())) {
+    return bad("http_listen_address", "must be host:port or \"off\"");
+  }
   if (c.log_level() != "debug" && c.log_level() != "info" && c.log_level() != "warning" &&
       c.log_level() != "error") {
     return bad("log_level", "must be debug, info, warning or error");

@@ -265,6 +265,17 @@ absl::Status Worker::Process(const Lease& lease) {
     m.clear_next_attempt_time();
     KIRIM_RETURN_IF_ERROR(queue_.Complete(lease, record, events));
   }
+  if (options_.metrics != nullptr) {
+    const absl::string_view lane = LaneName(lease.lane);
+    const absl::Time accepted = FromProtoTime(m.create_time());
+    for (const v1::Event& e : events) {
+      if (e.type() == v1::Event::DELAYED) continue;
+      options_.metrics->Recipient(lane, absl::AsciiStrToLower(v1::Event::Type_Name(e.type())));
+      if (e.type() == v1::Event::DELIVERED) {
+        options_.metrics->AcceptToDelivered(lane, FromProtoTime(e.time()) - accepted);
+      }
+    }
+  }
   logger_.Info("worker", absl::AsciiStrToLower(state_name),
                {{"tenant", lease.tenant},
                 {"message_id", lease.id},

@@ -26,6 +26,7 @@
 #include "server/delivery/deliverer.h"
 #include "server/delivery/retry_policy.h"
 #include "server/domains/message_signer.h"
+#include "server/metrics/metrics.h"
 #include "server/queue/message_queue.h"
 #include "server/queue/queue_controls.h"
 #include "server/suppression/suppression_store.h"
@@ -41,6 +42,8 @@ struct WorkerOptions {
   absl::Duration paused_recheck = absl::Minutes(5);
   // How long RunOnce waits for work when the queue is empty.
   absl::Duration poll_block = absl::Seconds(1);
+  // Where recipient outcomes and delivery latency are counted (may be null).
+  Metrics* metrics = nullptr;
 };
 
 class Worker {

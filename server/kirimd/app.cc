@@ -16,6 +16,7 @@
 #include "server/delivery/smtp_deliverer.h"
 #include "server/dns/cares_resolver.h"
 #include "server/domains/redis_domain_store.h"
+#include "server/http/metrics_handler.h"
 #include "server/queue/queue_controls.h"
 #include "server/shaping/redis_destination_shaper.h"
 #include "server/delivery/sandbox_deliverer.h"
@@ -71,6 +72,10 @@ absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mod
   SmtpDeliveryOptions o;
   o.connect_timeout = Ms(d.timeouts().connect_ms());
   o.client.helo_name = config_.hostname();
+  o.client.on_reply = [m = metrics_.get()](absl::string_view phase, int code, absl::Duration d) {
+    m->SmtpReply(phase, code);
+    m->SmtpPhase(phase, d);
+  };
   o.client.timeouts = TimeoutsFrom(d.timeouts());
   std::unique_ptr<Router> router;
   if (mode == Delivery::DIRECT) {
@@ -190,6 +195,38 @@ absl::Status App::BuildDomains() {
   return absl::OkStatus();
 }
 
+absl::Status App::StartHttp() {
+  if (config_.http_listen_address() == "off") return absl::OkStatus();
+  metrics_->OnCollect([this] { RefreshQueueGauges(); });
+  HttpServerOptions ho;
+  ho.listen_address = config_.http_listen_address();
+  http_ = std::make_unique<HttpServer>(ho);
+  KIRIM_RETURN_IF_ERROR(RegisterMetricsHandler(*http_, *metrics_));
+  absl::Status started = http_->Start();
+  if (!started.ok()) {
+    return absl::Status(started.code(), absl::StrCat("http_listen_address ",
+                                                     config_.http_listen_address(), ": ",
+                                                     started.message()));
+  }
+  return absl::OkStatus();
+}
+
+void App::RefreshQueueGauges() {
+  {
+    absl::MutexLock lock(&gauges_mu_);
+    const absl::Time now = clock_.Now();
+    if (now - gauges_refreshed_ < absl::Seconds(1)) return;
+    gauges_refreshed_ = now;
+  }
+  // Redis down: the gauges keep their last values (redis_up-style health is on gRPC).
+  if (absl::StatusOr<std::map<Lane, LaneDepth>> depth = queue_stats_->Depth(); depth.ok()) {
+    for (const auto& [lane, d] : *depth) {
+      metrics_->SetQueue(LaneName(lane), QueueFigures{d.ready, d.scheduled, d.in_flight, d.dead});
+    }
+  }
+  if (auto top = queue_stats_->Destinations(20); top.ok()) metrics_->SetDestinations(*top);
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> App::ServerCredentials() const {
   const auto& tls = config_.tls();
   if (tls.cert_file().empty()) return grpc::InsecureServerCredentials();
@@ -230,8 +267,13 @@ absl::Status App::InstallAdminKey() {
 }
 
 absl::Status App::Start() {
+  MetricsOptions mo_metrics;
+  mo_metrics.version = kKirimVersion;
+  mo_metrics.role = config_.role();
+  metrics_ = std::make_unique<Metrics>(mo_metrics);
   const auto& rc = config_.redis();
   redis::RedisOptions ro;
+  ro.on_round_trip = [m = metrics_.get()](absl::Duration d) { m->RedisRoundTrip(d); };
   ro.host = rc.host();
   ro.port = rc.port();
   ro.connect_timeout = Ms(rc.connect_timeout_ms());
@@ -252,6 +294,7 @@ absl::Status App::Start() {
   qo.max_depth = config_.limits().max_queue_depth();
   qo.event_stream_max_len = rc.event_stream_max_len();
   queue_ = std::make_unique<RedisMessageQueue>(*redis_, redis_.get(), qo);
+  queue_stats_ = std::make_unique<RedisQueueStats>(*redis_, *queue_);
   suppressions_ = std::make_unique<RedisSuppressionStore>(*redis_, rc.key_prefix());
   controls_ = std::make_unique<RedisQueueControls>(*redis_, *queue_, rc.shards(), rc.key_prefix());
   KIRIM_RETURN_IF_ERROR(BuildDomains());
@@ -286,6 +329,8 @@ absl::Status App::Start() {
     mo.limits.max_attachments = limits.max_attachments();
     mo.limits.max_attachment_bytes = limits.max_attachment_bytes();
     mo.idempotency_window = Ms(limits.idempotency_window_ms());
+    mo.metrics = metrics_.get();
+    mo.stats = queue_stats_.get();
     mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo,
                                          suppressions_.get(), sender_policy_.get());
     EventStreamOptions eo;
@@ -294,8 +339,7 @@ absl::Status App::Start() {
     AdminApiOptions ao;
     ao.operator_tenant = config_.security().admin_tenant();
     admin_api_ = std::make_unique<AdminApi>(*keys_, *suppressions_, *limiter_, limits_, clock_,
-                                            logger_, ao,
-                                            controls_.get());
+                                            logger_, ao, controls_.get(), queue_stats_.get());
     admin_service_ = std::make_unique<AdminService>(*admin_api_, *guard_);
     const auto& dc = config_.domains();
     dns::CaresOptions dns;
@@ -328,6 +372,7 @@ absl::Status App::Start() {
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen_address()));
   }
+  KIRIM_RETURN_IF_ERROR(StartHttp());
   SetServing(queue_->Ping().ok());
   health_thread_ = std::thread([this] { HealthLoop(); });
 
@@ -354,7 +399,12 @@ absl::Status App::Start() {
                 {"redis", absl::StrCat(rc.host(), ":", rc.port())},
                 {"tls", config_.tls().cert_file().empty()         ? "off"
                         : config_.tls().require_client_cert() ? "mtls"
-                                                              : "on"}});
+                                                              : "on"},
+                {"http", http_ == nullptr ? "off"
+                                          : absl::StrCat(config_.http_listen_address().substr(
+                                                             0, config_.http_listen_address().rfind(':')),
+                                                         ":", http_->port())},
+                {"version", kKirimVersion}});
   return absl::OkStatus();
 }
 
@@ -392,6 +442,7 @@ void App::WorkerLoop(int index) {
   wo.retry.jitter = retry.jitter();
   wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
+  wo.metrics = metrics_.get();
   Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get(),
                 controls_.get(), signer_.get());
   absl::Duration backoff = absl::Milliseconds(100);
@@ -442,6 +493,7 @@ bool App::Stop() {
   // WatchEvents streams never end by themselves: end them (UNAVAILABLE, resume elsewhere).
   if (mail_service_ != nullptr) mail_service_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + absl::Seconds(5)));
+  if (http_ != nullptr) http_->Stop();
   logger_.Info("kirimd", "stopped", {{"drained", drained ? "true" : "false"}});
   return drained;
 }

@@ -45,6 +45,9 @@
 #include "server/domains/sending_domains.h"
 #include "server/keystore/dkim_key_store.h"
 #include "server/keystore/key_cipher.h"
+#include "server/http/http_server.h"
+#include "server/metrics/metrics.h"
+#include "server/queue/redis_queue_stats.h"
 #include "server/shaping/destination_policy.h"
 #include "server/shaping/destination_shaper.h"
 #include "server/queue/queue_controls.h"
@@ -54,6 +57,9 @@
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
+
+// Reported in logs, kirim_build_info and GetMetrics' callers' tooling.
+inline constexpr char kKirimVersion[] = "0.6.0";
 
 class App {
  public:
@@ -71,6 +77,9 @@ class App {
  private:
   absl::Status BuildDeliverer();
   absl::Status BuildDomains();
+  absl::Status StartHttp();
+  // Sets the queue gauges from Redis, at most once a second (scrapes may come faster).
+  void RefreshQueueGauges();
   absl::StatusOr<std::unique_ptr<Deliverer>> MakeDeliverer(config::v1::Delivery::Mode mode);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials() const;
   absl::Status InstallAdminKey();
@@ -110,6 +119,13 @@ class App {
   std::unique_ptr<dns::Resolver> verify_resolver_;
   std::unique_ptr<domains::DomainVerifier> verifier_;
   std::unique_ptr<DomainApi> domain_api_;
+  // Observability: this process's Prometheus metrics on the HTTP port, and the cluster-wide
+  // figures in Redis behind GetMetrics and the queue gauges.
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<RedisQueueStats> queue_stats_;
+  std::unique_ptr<HttpServer> http_;
+  absl::Mutex gauges_mu_;
+  absl::Time gauges_refreshed_ ABSL_GUARDED_BY(gauges_mu_) = absl::InfinitePast();
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<dns::Resolver> resolver_;
   std::vector<std::unique_ptr<Router>> routers_;

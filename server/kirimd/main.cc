@@ -13,12 +13,15 @@
 #include "google/protobuf/text_format.h"
 #include "server/common/clock.h"
 #include "server/common/logger.h"
+#include "grpc/support/log.h"
 #include "server/config/config.h"
 #include "server/kirimd/app.h"
 
 ABSL_FLAG(std::string, config, "", "Config file: protobuf text, or JSON when it ends in .json");
 ABSL_FLAG(std::string, role, "", "api, worker or all (overrides the config)");
 ABSL_FLAG(std::string, listen, "", "gRPC listen address host:port (overrides the config)");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP (/metrics) listen address host:port, or off (overrides the config)");
 ABSL_FLAG(std::string, redis, "", "Redis host:port (overrides the config)");
 ABSL_FLAG(std::string, sandbox_dir, "", "Sandbox folder for .eml files (overrides the config)");
 ABSL_FLAG(std::string, log_level, "", "debug, info, warning or error (overrides the config)");
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
   };
   set(absl::GetFlag(FLAGS_role), "KIRIM_ROLE");
   set(absl::GetFlag(FLAGS_listen), "KIRIM_LISTEN_ADDRESS");
+  set(absl::GetFlag(FLAGS_http_listen), "KIRIM_HTTP_LISTEN_ADDRESS");
   set(absl::GetFlag(FLAGS_sandbox_dir), "KIRIM_SANDBOX_DIR");
   set(absl::GetFlag(FLAGS_log_level), "KIRIM_LOG_LEVEL");
   if (std::string redis = absl::GetFlag(FLAGS_redis); !redis.empty()) {
@@ -62,6 +66,16 @@ int main(int argc, char** argv) {
   kirim::LogLevel level = kirim::LogLevel::kInfo;
   kirim::ParseLogLevel(config->log_level(), &level);
   kirim::Logger logger(clock, level);
+  // gRPC's own log lines go through the same JSON logger, so stderr is one JSON object a line.
+  static kirim::Logger* grpc_logger = &logger;
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    const kirim::LogLevel l = args->severity == GPR_LOG_SEVERITY_ERROR ? kirim::LogLevel::kError
+                              : args->severity == GPR_LOG_SEVERITY_INFO ? kirim::LogLevel::kInfo
+                                                                        : kirim::LogLevel::kDebug;
+    grpc_logger->Log(l, "grpc", "grpc_log",
+                     {{"file", args->file}, {"line", std::to_string(args->line)},
+                      {"message", args->message}});
+  });
 
   // Signals are taken synchronously by this thread; every thread started later inherits the
   // mask, so none is interrupted.

@@ -4,7 +4,7 @@
 // max_destinations destination domains): no per-message, per-recipient or per-tenant labels.
 //
 //   Metrics metrics({.version = "0.6.0", .role = "all"});
-//   metrics.Accepted(Lane::kTransactional);
+//   metrics.Accepted("transactional");
 //   metrics.SmtpReply("rcpt", 550);
 //   std::string text = metrics.Serialize();   // what GET /metrics answers
 //
@@ -35,6 +35,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/metrics/buckets.h"
 
 namespace prometheus {
 class Registry;
@@ -70,14 +71,8 @@ inline constexpr absl::string_view kSmtpPhases[] = {
     "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "data_end",
     "rset",    "quit"};
 
-// Histogram bucket upper bounds, seconds. Also used to bucket the cluster-wide latency counts
-// kept in Redis (GetMetrics), so both views agree.
-const std::vector<double>& DeliveryLatencyBuckets();  // 0.1 s .. 1 day
-const std::vector<double>& SmtpPhaseBuckets();        // 1 ms .. 10 min
-const std::vector<double>& RedisBuckets();            // 50 µs .. 1 s
-
-// Index of the first bucket whose bound is >= seconds (bounds.size() for +Inf).
-size_t BucketIndex(const std::vector<double>& bounds, double seconds);
+// Histogram bucket bounds: DeliveryLatencyBuckets(), SmtpPhaseBuckets(), RedisBuckets() in
+// server/metrics/buckets.h (library //server/metrics:buckets, already implemented).
 
 class Metrics {
  public:

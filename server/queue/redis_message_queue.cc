@@ -1,5 +1,7 @@
 #include "server/queue/redis_message_queue.h"
 
+#include "server/queue/queue_stats.h"
+
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -18,18 +20,36 @@ namespace {
 
 using redis::RedisValue;
 
-constexpr char kGroup[] = "workers";
+constexpr const char* kGroup = RedisMessageQueue::kGroupName;
 // Most events one ReadEvents returns.
 constexpr int kMaxEventBatch = 1000;
 
-// Shared by every script that changes a message: appends ARGV[first..] as events (field e) to
-// the event stream `key`, capped near `maxlen` entries.
-#define KIRIM_LUA_APPEND_EVENTS                                             \
-  "local function append_events(key, maxlen, first)\n"                      \
-  "  for i = first, #ARGV do\n"                                             \
-  "    redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i])\n" \
-  "  end\n"                                                                 \
-  "end\n"
+// Shared by every script that changes a message. ARGV[first] = n, then n statistics "<field>
+// <delta>", then the events, appended (field e) to the event stream `key`, capped near `maxlen`.
+// Statistics (cluster-wide figures for GetMetrics, see queue_stats.h), in keys of the event
+// stream's slot: "n:<name>" → the tenant's counters hash <event stream>:n; "d:<domain>" → the
+// shard's deferred-recipients-per-destination hash <shard>:dst (fields at 0 removed).
+// `depth_key` names the shard's depth hash (<shard>:depth, scheduled:t / scheduled:b) from the
+// shard's scheduled key.
+#define KIRIM_LUA_APPEND_EVENTS                                                       \
+  "local function append_events(key, maxlen, first)\n"                                \
+  "  local n = tonumber(ARGV[first])\n"                                               \
+  "  local shard = string.match(key, '^(.*):ev:')\n"                                  \
+  "  for i = first + 1, first + n do\n"                                               \
+  "    local kind, name, delta = string.match(ARGV[i], '^(%a):(.*) (%-?%d+)$')\n"     \
+  "    if kind == 'n' then\n"                                                         \
+  "      redis.call('HINCRBY', key .. ':n', name, delta)\n"                           \
+  "    elseif kind == 'd' then\n"                                                     \
+  "      if redis.call('HINCRBY', shard .. ':dst', name, delta) <= 0 then\n"          \
+  "        redis.call('HDEL', shard .. ':dst', name)\n"                               \
+  "      end\n"                                                                       \
+  "    end\n"                                                                         \
+  "  end\n"                                                                           \
+  "  for i = first + n + 1, #ARGV do\n"                                               \
+  "    redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i])\n"           \
+  "  end\n"                                                                           \
+  "end\n"                                                                             \
+  "local function depth_key(scheduled) return string.sub(scheduled, 1, -10) .. 'depth' end\n"
 
 // KEYS: message, ready stream (its lane), scheduled, the other lane's stream, event stream,
 // [idempotency key]. ARGV: record, ref, lane tag, due ms ("" = now), per-shard depth limit
@@ -49,7 +69,8 @@ if limit > 0 then
 end
 redis.call('HSET', KEYS[1], 'r', ARGV[1], 'v', 1)
 if ARGV[4] ~= '' then
-  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3] .. '|' .. ARGV[2])
+  local added = redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3] .. '|' .. ARGV[2])
+  redis.call('HINCRBY', depth_key(KEYS[3]), 'scheduled:' .. ARGV[3], added)
 else
   local entry = redis.call('XADD', KEYS[2], '*', 'ref', ARGV[2])
   redis.call('HSET', KEYS[1], 'e', ARGV[3] .. '|' .. entry)
@@ -119,7 +140,8 @@ constexpr char kDeferScript[] = KIRIM_LUA_APPEND_EVENTS R"lua(
 redis.call('HSET', KEYS[1], 'r', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HDEL', KEYS[1], 'e')
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+local added = redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('HINCRBY', depth_key(KEYS[3]), 'scheduled:' .. string.sub(ARGV[5], 1, 1), added)
 redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 append_events(KEYS[4], ARGV[6], 7)
@@ -129,6 +151,7 @@ return 1
 // KEYS: scheduled, tx stream, bulk stream. ARGV: now ms, limit, message key prefix. A member
 // whose message is gone (expired) is dropped instead of queued.
 constexpr char kPromoteScript[] = R"lua(
+local depth = string.sub(KEYS[1], 1, -10) .. 'depth'
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
 for _, m in ipairs(due) do
   local lane = string.sub(m, 1, 1)
@@ -140,7 +163,7 @@ for _, m in ipairs(due) do
     local entry = redis.call('XADD', stream, '*', 'ref', ref)
     redis.call('HSET', key, 'e', lane .. '|' .. entry)
   end
-  redis.call('ZREM', KEYS[1], m)
+  if redis.call('ZREM', KEYS[1], m) > 0 then redis.call('HINCRBY', depth, 'scheduled:' .. lane, -1) end
 end
 return #due
 )lua";
@@ -159,7 +182,12 @@ if entry then
   id = string.sub(entry, 3)
   if #redis.call('XPENDING', stream, ARGV[3], id, id, 1) > 0 then return {2} end
 end
-local unscheduled = redis.call('ZREM', KEYS[4], 't|' .. ARGV[4], 'b|' .. ARGV[4])
+local unscheduled = 0
+for _, lane in ipairs({'t', 'b'}) do
+  local removed = redis.call('ZREM', KEYS[4], lane .. '|' .. ARGV[4])
+  if removed > 0 then redis.call('HINCRBY', depth_key(KEYS[4]), 'scheduled:' .. lane, 0 - removed) end
+  unscheduled = unscheduled + removed
+end
 if not entry and unscheduled == 0 then return {3} end
 if entry then redis.call('XDEL', stream, id) end
 redis.call('HSET', KEYS[1], 'r', ARGV[2], 'c', 1)
@@ -212,8 +240,13 @@ std::string Sha256Hex(absl::string_view data) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
-// Appends each event (cursor cleared: the stream entry id is the cursor) to `args`.
-void AddEvents(const std::vector<v1::Event>& events, redis::Argv* args) {
+// Appends the statistics (count first) and each event (cursor cleared: the stream entry id is
+// the cursor) to `args`, as append_events reads them.
+void AddEvents(const StoredMessage* before, const StoredMessage& after,
+               const std::vector<v1::Event>& events, redis::Argv* args) {
+  std::vector<std::string> stats = StatisticsFor(before, after, events);
+  args->push_back(std::to_string(stats.size()));
+  for (std::string& s : stats) args->push_back(std::move(s));
   for (const v1::Event& e : events) {
     if (e.cursor().empty()) {
       args->push_back(e.SerializeAsString());
@@ -293,6 +326,22 @@ std::string RedisMessageQueue::EventStreamKey(int shard, absl::string_view tenan
   return absl::StrCat(ShardPrefix(shard), "ev:", tenant);
 }
 
+std::string RedisMessageQueue::CountersKey(int shard, absl::string_view tenant) const {
+  return absl::StrCat(EventStreamKey(shard, tenant), ":n");
+}
+
+std::string RedisMessageQueue::DepthKey(int shard) const {
+  return absl::StrCat(ShardPrefix(shard), "depth");
+}
+
+std::string RedisMessageQueue::DestinationsKey(int shard) const {
+  return absl::StrCat(ShardPrefix(shard), "dst");
+}
+
+std::string RedisMessageQueue::CountersPattern() const {
+  return absl::StrCat(options_.key_prefix, ":{s*}:ev:*:n");
+}
+
 std::string RedisMessageQueue::IdempotencyKeyName(absl::string_view tenant,
                                                   absl::string_view key) const {
   // Hashed: the caller's key may hold any bytes (and up to the validator's size limit).
@@ -341,7 +390,7 @@ absl::StatusOr<EnqueueOutcome> RedisMessageQueue::RunEnqueue(const StoredMessage
     args[6] = ClaimValue(id, key->request_hash);
     args[7] = std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(key->window)));
   }
-  AddEvents(events, &args);
+  AddEvents(nullptr, record, events, &args);
   KIRIM_ASSIGN_OR_RETURN(RedisValue v, redis_.Eval(kEnqueueScript, keys, args));
   const long long code = v.elements.empty() ? -1 : v.elements[0].integer;
   switch (code) {
@@ -510,7 +559,7 @@ absl::Status RedisMessageQueue::Complete(const Lease& lease, const StoredMessage
   redis::Argv args = {record.SerializeAsString(), lease.token, kGroup,
                       std::to_string(absl::ToInt64Seconds(options_.retention)),
                       std::to_string(options_.event_stream_max_len)};
-  AddEvents(events, &args);
+  AddEvents(&lease.record, record, events, &args);
   return redis_
       .Eval(kCompleteScript,
             {MessageKey(lease.tenant, lease.id), StreamKey(shard, lease.lane),
@@ -529,7 +578,7 @@ absl::Status RedisMessageQueue::Defer(const Lease& lease, const StoredMessage& r
       Millis(retry_at),
       absl::StrCat(std::string(1, LaneTag(lease.lane)), "|", Ref(lease.tenant, lease.id)),
       std::to_string(options_.event_stream_max_len)};
-  AddEvents(events, &args);
+  AddEvents(&lease.record, record, events, &args);
   return redis_
       .Eval(kDeferScript,
             {MessageKey(lease.tenant, lease.id), StreamKey(shard, lease.lane), ScheduledKey(shard),
@@ -567,6 +616,7 @@ absl::StatusOr<StoredMessage> RedisMessageQueue::Cancel(absl::string_view tenant
     if (!record.ParseFromString(got.elements[0].str)) {
       return absl::DataLossError(absl::StrCat("stored message ", id, " does not parse"));
     }
+    const StoredMessage before = record;
     KIRIM_ASSIGN_OR_RETURN(std::vector<v1::Event> events, cancel(record));
     redis::Argv args = {got.elements[1].is_nil() ? "" : got.elements[1].str,
                         record.SerializeAsString(),
@@ -574,7 +624,7 @@ absl::StatusOr<StoredMessage> RedisMessageQueue::Cancel(absl::string_view tenant
                         Ref(tenant, id),
                         std::to_string(absl::ToInt64Seconds(options_.retention)),
                         std::to_string(options_.event_stream_max_len)};
-    AddEvents(events, &args);
+    AddEvents(&before, record, events, &args);
     KIRIM_ASSIGN_OR_RETURN(
         RedisValue v,
         redis_.Eval(kCancelScript,

@@ -12,6 +12,11 @@
 //                                     serialized kirim.v1.Event; capped with XADD MAXLEN ~
 //   <prefix>:{sN}:t:<tenant>:idem:<sha256(key) hex>   string "<id> <request hash>", expires
 //                                     after the idempotency window
+//   <prefix>:{sN}:ev:<tenant>:n       hash: the tenant's counters (queue_stats.h)
+//   <prefix>:{sN}:depth               hash: scheduled:t, scheduled:b message counts
+//   <prefix>:{sN}:dst                 hash: deferred recipients per destination domain
+// The statistics keys are named inside the scripts from the event stream and scheduled keys
+// they belong with (same shard, same slot).
 // A message's shard is its id's shard selector modulo `shards` (message_id.h), so it never
 // moves; an idempotent message's id is given the selector of its key, so its claim lives on
 // the same shard. Every state change is one Lua script that also appends the change's events:
@@ -95,6 +100,15 @@ class RedisMessageQueue final : public MessageQueue {
   std::string ScheduledKey(int shard) const;
   std::string EventStreamKey(int shard, absl::string_view tenant) const;
   std::string IdempotencyKeyName(absl::string_view tenant, absl::string_view key) const;
+  // Statistics (queue_stats.h): the tenant's counters hash on a shard, the shard's depth hash
+  // (scheduled:t, scheduled:b) and its deferred-recipients-per-destination hash.
+  std::string CountersKey(int shard, absl::string_view tenant) const;
+  std::string DepthKey(int shard) const;
+  std::string DestinationsKey(int shard) const;
+  // SCAN pattern matching every tenant's counters hash on every shard.
+  std::string CountersPattern() const;
+  int shards() const { return options_.shards; }
+  static constexpr char kGroupName[] = "workers";
   int ShardOf(absl::string_view id) const;
   int ShardOfIdempotencyKey(absl::string_view tenant, absl::string_view key) const;
 

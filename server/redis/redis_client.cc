@@ -157,10 +157,15 @@ void HiredisClient::Release(std::unique_ptr<Connection> conn) {
 
 absl::StatusOr<std::vector<RedisValue>> HiredisClient::Run(const std::vector<Argv>& commands,
                                                            absl::Duration extra_timeout) {
+  const absl::Time start = absl::Now();
   KIRIM_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Acquire());
   bool broken = false;
   auto result = conn->Run(commands, options_.command_timeout + extra_timeout, &broken);
   if (!broken) Release(std::move(conn));
+  // Blocking reads wait on purpose: their time is not a round trip.
+  if (options_.on_round_trip && extra_timeout == absl::ZeroDuration()) {
+    options_.on_round_trip(absl::Now() - start);
+  }
   return result;
 }
 

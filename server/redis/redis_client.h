@@ -13,6 +13,7 @@
 #ifndef KIRIM_SERVER_REDIS_REDIS_CLIENT_H_
 #define KIRIM_SERVER_REDIS_REDIS_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,9 @@ struct RedisOptions {
   int pool_size = 8;
   // Sent with AUTH when non-empty. Never logged.
   std::string password;
+  // Called with the time of each call (a command, a pipeline or a script run, connecting
+  // included; blocking reads excluded). For metrics; may be empty.
+  std::function<void(absl::Duration)> on_round_trip;
 };
 
 // Maps a Redis error reply (e.g. "OOM command not allowed...") to a Status (see banner).

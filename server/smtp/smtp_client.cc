@@ -139,6 +139,14 @@ void SmtpClient::FailLocal(SessionResult* result, const char* phase, absl::Statu
 }
 
 absl::StatusOr<Reply> SmtpClient::ReadReply(const char* phase, absl::Duration timeout) {
+  const absl::Time start = phase_start_ == absl::InfinitePast() ? absl::Now() : phase_start_;
+  phase_start_ = absl::InfinitePast();
+  absl::StatusOr<Reply> reply = ReadReplyLines(phase, timeout);
+  if (options_.on_reply) options_.on_reply(phase, reply.ok() ? reply->code : 0, absl::Now() - start);
+  return reply;
+}
+
+absl::StatusOr<Reply> SmtpClient::ReadReplyLines(const char* phase, absl::Duration timeout) {
   ReplyParser parser;
   for (;;) {
     absl::StatusOr<std::string> line = conn_.ReadLine(timeout);
@@ -160,8 +168,11 @@ absl::StatusOr<Reply> SmtpClient::ReadReply(const char* phase, absl::Duration ti
 absl::StatusOr<Reply> SmtpClient::Command(const std::string& line, const char* phase,
                                           absl::Duration timeout) {
   // The write error never quotes `line`: it may be an AUTH step carrying credentials.
+  phase_start_ = absl::Now();
   absl::Status written = conn_.Write(absl::StrCat(line, kCrlf), timeout);
   if (!written.ok()) {
+    if (options_.on_reply) options_.on_reply(phase, 0, absl::Now() - phase_start_);
+    phase_start_ = absl::InfinitePast();
     return absl::Status(written.code(),
                         absl::StrCat("sending ", phase, " command: ", written.message()));
   }

@@ -27,6 +27,7 @@
 
 #include <map>
 #include <set>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,10 @@ struct ClientOptions {
   // is no better) unless this is set, e.g. for a relay on loopback.
   bool allow_plaintext_auth = false;
   Timeouts timeouts;
+  // Called after every reply read (or failure to read one: code 0) with its phase (see `phase`
+  // below, plus "rset" and "quit") and how long the phase took, from the command's write (or
+  // the previous reply, when pipelined) to the reply. For metrics; may be empty.
+  std::function<void(absl::string_view phase, int code, absl::Duration elapsed)> on_reply;
 };
 
 struct Envelope {
@@ -173,7 +178,10 @@ class SmtpClient {
 
  private:
   bool Has(absl::string_view keyword) const;
+  // When the phase being read began (set by Command before its write), else InfinitePast.
+  absl::Time phase_start_ = absl::InfinitePast();
   absl::StatusOr<Reply> ReadReply(const char* phase, absl::Duration timeout);
+  absl::StatusOr<Reply> ReadReplyLines(const char* phase, absl::Duration timeout);
   absl::StatusOr<Reply> Command(const std::string& line, const char* phase,
                                 absl::Duration timeout);
   bool Ehlo(SessionResult* result);

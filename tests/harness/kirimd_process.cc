@@ -3,6 +3,9 @@
 #include <fstream>
 
 #include "absl/strings/escaping.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -42,7 +45,12 @@ absl::Status KirimdProcess::Start(const std::string& config_text,
     env["KIRIM_SEND_POLICY"] = "off";
   }
   const std::string config_path = dir_ + "/kirim.textproto";
-  std::ofstream(config_path) << "listen_address: \"127.0.0.1:0\"\n" << config_text << "\n";
+  std::ofstream(config_path) << "listen_address: \"127.0.0.1:0\"\n"
+                              << (absl::StrContains(config_text, "http_listen_address")
+                                      ? ""
+                                      : "http_listen_address: \"127.0.0.1:0\"\n")
+                              << config_text << "\n";
+  log_checked_ = 0;
   KIRIM_RETURN_IF_ERROR(process_.Start(
       {Runfile("server/kirimd/kirimd"), "--config=" + config_path, "--log_level=debug"}, env));
   KIRIM_ASSIGN_OR_RETURN(std::string line, process_.WaitForOutput("\"event\":\"serving\"", absl::Seconds(30)));
@@ -53,7 +61,49 @@ absl::Status KirimdProcess::Start(const std::string& config_text,
   if (at == std::string::npos || !absl::SimpleAtoi(line.substr(colon + 1, end - colon - 1), &port_)) {
     return absl::InternalError("cannot read the port from: " + line);
   }
+  // ... "http":"127.0.0.1:40125" ... (or "off")
+  http_port_ = 0;
+  if (size_t h = line.find("\"http\":\"127.0.0.1:"); h != std::string::npos) {
+    h += std::string("\"http\":\"127.0.0.1:").size();
+    absl::SimpleAtoi(line.substr(h, line.find('"', h) - h), &http_port_);
+  }
   return absl::OkStatus();
+}
+
+int KirimdProcess::Stop() {
+  const int status = process_.Stop();
+  ExpectJsonLog();
+  return status;
+}
+
+KirimdProcess::~KirimdProcess() {
+  if (process_.running()) process_.Stop();
+  ExpectJsonLog();
+}
+
+void KirimdProcess::ExpectJsonLog() {
+  const std::vector<std::string> lines = process_.Lines();
+  if (log_checked_ > lines.size()) log_checked_ = 0;
+  for (size_t i = log_checked_; i < lines.size(); ++i) {
+    google::protobuf::Struct object;
+    const bool json =
+        google::protobuf::util::JsonStringToMessage(lines[i], &object).ok();
+    bool fields = json;
+    for (const char* f : {"time", "level", "component", "event"}) {
+      fields = fields && object.fields().count(f) == 1;
+    }
+    if (!fields) ADD_FAILURE() << "kirimd log line is not a JSON object with time, level, "
+                                  "component and event: "
+                               << lines[i];
+    // The secrets this instance was given never appear (the admin key's secret part, the KEK).
+    for (const std::string& secret :
+         {admin_key_.size() > 23 ? admin_key_.substr(23) : admin_key_, kek_}) {
+      if (!secret.empty() && absl::StrContains(lines[i], secret)) {
+        ADD_FAILURE() << "a secret is in kirimd's log: " << lines[i];
+      }
+    }
+  }
+  log_checked_ = lines.size();
 }
 
 std::shared_ptr<grpc::Channel> KirimdProcess::Channel() {

@@ -35,10 +35,19 @@ class KirimdProcess {
   // `config_text`: a kirim.config.v1.Config in text format; listen_address is set here.
   absl::Status Start(const std::string& config_text,
                      const std::map<std::string, std::string>& env = {});
-  int Stop() { return process_.Stop(); }
+  // Stops kirimd and checks its log (ExpectJsonLog).
+  int Stop();
+  ~KirimdProcess();
+  // Fails the running test (ADD_FAILURE) for each line kirimd printed since the last check that
+  // is not one JSON object with "time", "level", "component" and "event" (docs/operations.md),
+  // or that holds the admin key's secret or the key-encryption key.
+  void ExpectJsonLog();
   void Kill() { process_.Kill(); }
 
   int port() const { return port_; }
+  // The HTTP port (GET /metrics): the harness starts kirimd with http_listen_address
+  // 127.0.0.1:0 unless the config sets one.
+  int http_port() const { return http_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   Subprocess& process() { return process_; }
 
@@ -77,6 +86,8 @@ class KirimdProcess {
  private:
   Subprocess process_;
   int port_ = 0;
+  int http_port_ = 0;
+  size_t log_checked_ = 0;
   std::string dir_;
   std::string admin_key_;
   std::string kek_;
