@@ -67,30 +67,30 @@ absl::StatusOr<std::map<Lane, LaneDepth>> RedisQueueStats::Depth() {
   std::map<Lane, LaneDepth> out = {{Lane::kTransactional, {}}, {Lane::kBulk, {}}};
   for (int s = 0; s < queue_.shards(); ++s) {
     std::vector<redis::Argv> reads = {{"HMGET", queue_.DepthKey(s), "scheduled:t", "scheduled:b"}};
-    for (Lane lane : {Lane::kTransactional, Lane::kBulk}) {
-      const std::string stream = queue_.StreamKey(s, lane);
-      reads.push_back({"XLEN", stream});
-      // Extended form: {id, consumer, idle ms, deliveries} per leased entry (in flight is at
-      // most one per worker thread, so this stays small).
-      reads.push_back({"XPENDING", stream, RedisMessageQueue::kGroupName, "-", "+", "10000"});
-    }
-    absl::StatusOr<std::vector<RedisValue>> replies = redis_.Pipeline(reads);
-    if (!replies.ok() && absl::StrContains(replies.status().message(), "NOGROUP")) {
-      continue;  // nothing was ever queued on this shard
-    }
-    KIRIM_RETURN_IF_ERROR(replies.status());
-    const RedisValue& depth = (*replies)[0];
+    for (Lane lane : {Lane::kTransactional, Lane::kBulk}) reads.push_back({"XLEN", queue_.StreamKey(s, lane)});
+    KIRIM_ASSIGN_OR_RETURN(std::vector<RedisValue> replies, redis_.Pipeline(reads));
+    const RedisValue& depth = replies[0];
     for (int l = 0; l < 2; ++l) {
-      LaneDepth& d = out[l == 0 ? Lane::kTransactional : Lane::kBulk];
+      const Lane lane = l == 0 ? Lane::kTransactional : Lane::kBulk;
+      LaneDepth& d = out[lane];
       if (depth.elements.size() == 2) d.scheduled += std::max<int64_t>(0, Int(depth.elements[l]));
-      const int64_t length = Int((*replies)[1 + 2 * l]);
-      const RedisValue& pending = (*replies)[2 + 2 * l];
-      const int64_t leased = static_cast<int64_t>(pending.elements.size());
+      const int64_t length = Int(replies[1 + l]);
+      // Extended form: {id, consumer, idle ms, deliveries} per leased entry (in flight is at
+      // most one per worker thread, so this stays small). Without the group (never created,
+      // or Redis lost it) nothing is leased.
+      int64_t leased = 0;
+      absl::StatusOr<RedisValue> pending = redis_.Command(
+          {"XPENDING", queue_.StreamKey(s, lane), RedisMessageQueue::kGroupName, "-", "+", "10000"});
+      if (pending.ok()) {
+        leased = static_cast<int64_t>(pending->elements.size());
+        for (const RedisValue& e : pending->elements) {
+          if (e.elements.size() == 4 && Int(e.elements[3]) > kDeadAfterTakeovers) ++d.dead;
+        }
+      } else if (!absl::StrContains(pending.status().message(), "NOGROUP")) {
+        return pending.status();
+      }
       d.in_flight += leased;
       d.ready += std::max<int64_t>(0, length - leased);
-      for (const RedisValue& e : pending.elements) {
-        if (e.elements.size() == 4 && Int(e.elements[3]) >= kDeadAfterDeliveries) ++d.dead;
-      }
     }
   }
   return out;

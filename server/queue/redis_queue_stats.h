@@ -13,7 +13,8 @@ namespace kirim {
 class RedisQueueStats final : public QueueStats {
  public:
   // A lease taken over this many times is counted as dead (its message keeps killing workers).
-  static constexpr int kDeadAfterDeliveries = 3;
+  // Redis counts deliveries, the first one included: dead = deliveries > this.
+  static constexpr int kDeadAfterTakeovers = 3;
 
   RedisQueueStats(redis::RedisClient& redis, const RedisMessageQueue& queue)
       : redis_(redis), queue_(queue) {}

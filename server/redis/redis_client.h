@@ -93,6 +93,8 @@ class HiredisClient final : public RedisClient {
   void Release(std::unique_ptr<Connection> conn);
   absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<Argv>& commands,
                                               absl::Duration extra_timeout);
+  // Run, reported to on_round_trip.
+  absl::StatusOr<std::vector<RedisValue>> Timed(const std::vector<Argv>& commands);
 
   const RedisOptions options_;
   absl::Mutex mu_;
