@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/address/idna.h"
 #include "server/common/status_macros.h"
 #include "server/common/text.h"
 
@@ -19,15 +20,37 @@ namespace {
 
 constexpr size_t kMaxLocalPart = 64;  // RFC 5321 §4.5.3.1.1
 constexpr size_t kMaxLabel = 63;      // RFC 1035 §2.3.4
-// RFC 5321 §4.5.3.1.3: a 256-octet path minus "<>". It also keeps the domain within RFC 1035's
-// 253-octet name limit, so that needs no check of its own.
+// RFC 5321 §4.5.3.1.3: a 256-octet path minus "<>". For an ASCII address it also keeps the
+// domain within RFC 1035's 253-octet name limit; a domain with U-labels is checked for that in
+// its A-label form, the one DNS sees.
 constexpr size_t kMaxAddrSpec = 254;
-
-constexpr absl::string_view kNeedsSmtpUtf8 = "non-ASCII address needs SMTPUTF8 (not supported yet)";
+constexpr size_t kMaxDomain = 253;  // RFC 1035 §2.3.4, without the root's trailing dot
 
 absl::Status Invalid(absl::string_view reason) { return absl::InvalidArgumentError(reason); }
 
+bool IsNonAscii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+
 std::string Quoted(char c) { return absl::StrCat("'", absl::string_view(&c, 1), "'"); }
+
+// Non-ASCII code points refused in an address although RFC 6532 §3.2 lets any UTF-8 through:
+// C1 controls (U+0080..U+009F, the non-ASCII half of Unicode's Cc), the line and paragraph
+// separators U+2028/U+2029 (line breaks to some readers) and the bidi embedding, override and
+// isolate controls U+202A..U+202E, U+2066..U+2069, which make an address display as another.
+// `text` is valid UTF-8.
+absl::Status CheckUtf8Controls(absl::string_view text) {
+  for (size_t i = 0; i < text.size(); i += Utf8SequenceLength(static_cast<unsigned char>(text[i]))) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    const auto b1 = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const auto b2 = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    const bool c1 = b0 == 0xC2 && b1 < 0xA0;
+    const bool separator_or_bidi = b0 == 0xE2 && ((b1 == 0x80 && b2 >= 0xA8 && b2 <= 0xAE) ||
+                                                  (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9));
+    if (c1 || separator_or_bidi) {
+      return Invalid("contains a Unicode control, line separator or bidi control character");
+    }
+  }
+  return absl::OkStatus();
+}
 
 // RFC 5322 §3.2.3 specials that may not appear unquoted in a display name. '.' is left out:
 // the obsolete phrase syntax (§4.1) allows it and "John Q. Public" is everywhere.
@@ -67,7 +90,8 @@ absl::Status CheckDotAtom(absl::string_view local) {
   if (local.back() == '.') return Invalid("local part ends with '.'");
   if (absl::StrContains(local, "..")) return Invalid("local part contains '..'");
   for (char c : local) {
-    if (c != '.' && !IsAtext(c)) {
+    // RFC 6532 §3.2: atext also takes UTF8-non-ascii, already checked to be valid UTF-8.
+    if (c != '.' && !IsAtext(c) && !IsNonAscii(c)) {
       return Invalid(absl::StrCat("invalid character ", Quoted(c), " in local part (quote it)"));
     }
   }
@@ -109,28 +133,51 @@ absl::StatusOr<std::string> ParseAddressLiteral(absl::string_view literal) {
   return Invalid("invalid IPv4 address literal");
 }
 
+// An RFC 1035 §2.3.1 LDH label, or an RFC 5890 §2.3.2.1 U-label (RFC 6531 §3.3): LDH plus
+// non-ASCII characters (valid UTF-8, checked by the caller), at most 63 octets as an A-label.
+absl::Status CheckLabel(absl::string_view label) {
+  if (label.empty()) return Invalid("empty domain label");
+  for (char c : label) {
+    if (c == '@') return Invalid("more than one '@'");
+    if (c != '-' && !absl::ascii_isalnum(static_cast<unsigned char>(c)) && !IsNonAscii(c)) {
+      return Invalid(absl::StrCat("invalid character ", Quoted(c), " in domain"));
+    }
+  }
+  if (label.front() == '-' || label.back() == '-') {
+    return Invalid("domain label starts or ends with '-'");
+  }
+  if (IsAscii(label)) {
+    if (label.size() > kMaxLabel) return Invalid("domain label longer than 63 characters");
+    return absl::OkStatus();
+  }
+  // RFC 5891 §4.2.3.1: "--" in the third and fourth positions is reserved for A-labels.
+  if (label.size() >= 4 && label.substr(2, 2) == "--") {
+    return Invalid("domain label has '--' in the third and fourth positions");
+  }
+  absl::StatusOr<std::string> a_label = ToALabel(label);
+  if (!a_label.ok()) return Invalid(a_label.status().message());
+  if (a_label->size() > kMaxLabel) {
+    return Invalid("domain label longer than 63 characters (as an A-label)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ParseDomain(absl::string_view domain) {
   if (domain.empty()) return Invalid("empty domain");
   if (domain.front() == '[') return ParseAddressLiteral(domain);
   std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
-  for (absl::string_view label : labels) {
-    if (label.empty()) return Invalid("empty domain label");
-    if (label.size() > kMaxLabel) return Invalid("domain label longer than 63 characters");
-    for (char c : label) {
-      if (c == '@') return Invalid("more than one '@'");
-      if (c != '-' && !absl::ascii_isalnum(static_cast<unsigned char>(c))) {
-        return Invalid(absl::StrCat("invalid character ", Quoted(c), " in domain"));
-      }
-    }
-    if (label.front() == '-' || label.back() == '-') {
-      return Invalid("domain label starts or ends with '-'");
-    }
+  for (absl::string_view label : labels) KIRIM_RETURN_IF_ERROR(CheckLabel(label));
+  if (!IsAscii(domain)) {
+    absl::StatusOr<std::string> ascii = DomainToAscii(domain);
+    if (!ascii.ok()) return Invalid(ascii.status().message());
+    if (ascii->size() > kMaxDomain) return Invalid("domain longer than 253 octets (as A-labels)");
   }
   // A bare "localhost" or intranet name is almost always a typo in a sending API, and a
   // single host can still be named exactly with an address literal.
   if (labels.size() < 2) return Invalid("domain needs at least two labels");
   // RFC 3696 §2: a top-level domain is never all-numeric, so "1.2.3.4" is an IP address
-  // missing its brackets.
+  // missing its brackets. Only ASCII is lower-cased: Unicode case mapping is UTS #46's business
+  // and a U-label is kept as written.
   const absl::string_view tld = labels.back();
   if (std::all_of(tld.begin(), tld.end(),
                   [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); })) {
@@ -192,9 +239,14 @@ absl::StatusOr<Mailbox> ParseBareMailbox(absl::string_view text) {
 
 std::string Mailbox::Address() const { return absl::StrCat(local_part, "@", domain); }
 
+bool NeedsSmtpUtf8(const Mailbox& mailbox) {
+  return !IsAscii(mailbox.local_part) || !IsAscii(mailbox.domain);
+}
+
 absl::StatusOr<Mailbox> ParseAddrSpec(absl::string_view text) {
   KIRIM_RETURN_IF_ERROR(CheckNoControlChars(text, /*allow_tab=*/false));
-  if (!IsAscii(text)) return Invalid(kNeedsSmtpUtf8);
+  if (!IsValidUtf8(text)) return Invalid("address is not valid UTF-8");
+  KIRIM_RETURN_IF_ERROR(CheckUtf8Controls(text));
   if (text.empty()) return Invalid("empty address");
   if (text.size() > kMaxAddrSpec) return Invalid("address longer than 254 octets");
 
@@ -215,8 +267,9 @@ absl::StatusOr<Mailbox> ParseAddrSpec(absl::string_view text) {
   if (local.empty()) return Invalid("empty local part");
   if (local.size() > kMaxLocalPart) return Invalid("local part longer than 64 octets");
   if (quoted) {
-    // The scan above already enforced RFC 5321 qtextSMTP / quoted-pairSMTP: control
-    // characters and non-ASCII are gone, and every other printable byte is allowed.
+    // The scan above already enforced RFC 5321 qtextSMTP / quoted-pairSMTP as RFC 6531 §3.3
+    // extends them: control characters are gone, and every other printable ASCII character and
+    // any (valid, checked) UTF-8 is allowed.
     if (local.size() == 2) return Invalid("empty local part");
   } else {
     KIRIM_RETURN_IF_ERROR(CheckDotAtom(local));

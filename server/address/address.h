@@ -5,13 +5,21 @@
 //   KIRIM_ASSIGN_OR_RETURN(Mailbox from, ParseMailbox("\"Last, First\" <a@example.com>"));
 //   from.display_name;  // "Last, First"
 //   from.Address();     // "a@example.com", for MAIL FROM
+//   KIRIM_ASSIGN_OR_RETURN(Mailbox to, ParseMailbox("Jörg <jörg@bücher.de>"));
+//   NeedsSmtpUtf8(to);  // true: MAIL FROM needs SMTPUTF8, the header carries it as UTF-8
 //
 // Implemented: RFC 5322 §3.4 name-addr / addr-spec (no comments, no groups, no obsolete
 // routes), §3.2.3 atext and dot-atom, §3.2.4 quoted-string; RFC 5321 §4.1.2 Local-part,
 // §4.1.3 address literals ([IPv4] and [IPv6:...]), §4.5.3.1 size limits (local part 64,
 // addr-spec 254 octets); RFC 1035 §2.3.4 label (63) and name (253) limits; RFC 6532 UTF-8 in
-// display names. Not implemented: SMTPUTF8 addresses (RFC 6531) - non-ASCII in an addr-spec is
-// rejected - and RFC 2047 decoding: "=?...?=" in a display name stays literal text.
+// display names; RFC 6531 §3.3 / RFC 6532 §3.2 internationalized addresses: UTF-8 in the local
+// part (dot-atom or quoted) and U-labels in the domain (RFC 5890 §2.3.2.1, LDH plus non-ASCII,
+// length-checked in A-label form via server/address/idna.h). Such an address can only be sent
+// with SMTPUTF8 and written raw into header fields; NeedsSmtpUtf8() tells callers. Non-ASCII
+// must be valid UTF-8 (RFC 3629) and may not be a C1 control, U+2028/U+2029 or a bidi
+// embedding/override/isolate control.
+// Not implemented: IDNA2008 code point rules and UTS #46 mapping (a U-label is kept as written,
+// only ASCII is lower-cased), and RFC 2047 decoding: "=?...?=" in a display name stays literal.
 //
 // Every error is InvalidArgument (the caller sent a bad address) with a short reason fit to
 // show a user, e.g. "missing '@'" or "domain label longer than 63 characters".
@@ -31,12 +39,19 @@ struct Mailbox {
   std::string display_name;
   // As it appears in the addr-spec: a dot-atom, or a quoted-string WITH its quotes.
   std::string local_part;
-  // Lower-cased hostname, or an address literal like "[127.0.0.1]".
+  // Hostname with its ASCII letters lower-cased (U-labels stay UTF-8 as written), or an
+  // address literal like "[127.0.0.1]".
   std::string domain;
 
   // local_part + "@" + domain: the RFC 5321 envelope form.
   std::string Address() const;
 };
+
+// True when the addr-spec has non-ASCII characters (a UTF-8 local part or a U-label): it can
+// only travel where the SMTP server offers SMTPUTF8 (RFC 6531 §3.2), and a message carrying it
+// in a header field is an internationalized message (RFC 6532 §3). The display name does not
+// count: it is RFC 2047-encoded.
+bool NeedsSmtpUtf8(const Mailbox& mailbox);
 
 // Parses one mailbox: "addr@example.com", "Name <addr@example.com>", "<addr@example.com>" or
 // "\"Last, First\" <a@b.c>". Surrounding spaces are ignored; a display name requires the

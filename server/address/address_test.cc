@@ -1,5 +1,6 @@
 #include "server/address/address.h"
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -31,6 +32,39 @@ void PrintTo(const InvalidCase& c, std::ostream* os) { *os << "\"" << c.input <<
 const std::string k64(64, 'l');
 const std::string k63(63, 'd');
 
+std::string Repeat(absl::string_view text, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) absl::StrAppend(&out, text);
+  return out;
+}
+
+// UTF-8 of one code point.
+std::string Utf8(uint32_t cp) {
+  std::string out;
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+  return out;
+}
+
+// A U-label of `n` distinct CJK characters: 27 make a 63-octet A-label, 28 one of 66.
+std::string CjkLabel(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += Utf8(0x4E00 + 37 * i);
+  return out;
+}
+
+const std::string kOe = "\xc3\xb6";    // ö
+const std::string kUe = "\xc3\xbc";    // ü
+const std::string kCn = "\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd";  // 例子.中国
+
 // 254 octets in all: "a@" + 63 + "." + 63 + "." + 63 + "." + 60.
 const std::string kLongest = absl::StrCat("a@", k63, ".", k63, ".", k63, ".", std::string(60, 'e'));
 
@@ -56,6 +90,19 @@ const ValidCase kValidAddrSpecs[] = {
     {absl::StrCat(k64, "@example.com"), "", k64, "example.com"},
     {absl::StrCat("a@", k63, ".com"), "", "a", absl::StrCat(k63, ".com")},
     {kLongest, "", "a", kLongest.substr(2)},
+    // RFC 6531 §3.3 / RFC 6532 §3.2: UTF-8 local parts and U-label domains.
+    {"j" + kOe + "rg@example.de", "", "j" + kOe + "rg", "example.de"},
+    {"a@b" + kUe + "cher.de", "", "a", "b" + kUe + "cher.de"},
+    {"J" + kOe + "rg@B" + kUe + "cher.DE", "", "J" + kOe + "rg", "b" + kUe + "cher.de"},
+    {"\xe7\x94\xa8\xe6\x88\xb7@" + kCn, "", "\xe7\x94\xa8\xe6\x88\xb7", kCn},
+    {"\xf0\x9f\x98\x80.x@example.com", "", "\xf0\x9f\x98\x80.x", "example.com"},
+    {"\"j" + kOe + " rg\"@example.de", "", "\"j" + kOe + " rg\"", "example.de"},
+    {"\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d@example.co.il", "",
+     "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", "example.co.il"},  // RTL letters, no controls
+    {Repeat(kOe, 32) + "@example.de", "", Repeat(kOe, 32), "example.de"},  // 64 octets
+    // The label limit is on the A-label: 80 octets of UTF-8 but "xn--" + 42 characters.
+    {"a@" + Repeat(kUe, 40) + ".de", "", "a", Repeat(kUe, 40) + ".de"},
+    {"a@" + CjkLabel(27) + ".cn", "", "a", CjkLabel(27) + ".cn"},
 };
 
 const ValidCase kValidMailboxes[] = {
@@ -78,6 +125,8 @@ const ValidCase kValidMailboxes[] = {
     {"=?utf-8?Q?J=C3=B6rg?= <j@example.de>", "=?utf-8?Q?J=C3=B6rg?=", "j", "example.de"},
     {"Name <\"odd>local\"@example.com>", "Name", "\"odd>local\"", "example.com"},
     {"Ops <ops@[192.0.2.1]>", "Ops", "ops", "[192.0.2.1]"},
+    {"J" + kOe + "rg <j" + kOe + "rg@b" + kUe + "cher.de>", "J" + kOe + "rg", "j" + kOe + "rg",
+     "b" + kUe + "cher.de"},
 };
 
 const InvalidCase kInvalidAddrSpecs[] = {
@@ -127,8 +176,24 @@ const InvalidCase kInvalidAddrSpecs[] = {
     {"a\t@example.com", "contains a control character"},
     {"a\x7f@example.com", "contains a control character"},
     {"a\x1b@example.com", "contains a control character"},
-    {"jörg@example.de", "non-ASCII address needs SMTPUTF8 (not supported yet)"},
-    {"a@bücher.de", "non-ASCII address needs SMTPUTF8 (not supported yet)"},
+    {"j\xc3@example.de", "address is not valid UTF-8"},
+    {"a@b\xfc" "cher.de", "address is not valid UTF-8"},  // Latin-1, not UTF-8
+    {"a@\xed\xa0\x80.de", "address is not valid UTF-8"},  // a surrogate
+    {"a\xc2\x85@example.com", "contains a Unicode control"},  // U+0085 NEL
+    {"a@exa\xc2\x9bmple.com", "contains a Unicode control"},  // U+009B CSI
+    {"a\xe2\x80\xa8@example.com", "line separator"},          // U+2028
+    {"a@exa\xe2\x80\xaemple.com", "bidi control"},            // U+202E RLO
+    {"a\xe2\x81\xa6@example.com", "bidi control"},            // U+2066 LRI
+    {"j" + kOe + " rg@example.de", "invalid character ' ' in local part"},
+    {"j" + kOe + "..rg@example.de", "local part contains '..'"},
+    {Repeat(kOe, 32) + "x@example.de", "local part longer than 64 octets"},
+    {"a@-b" + kUe + "cher.de", "domain label starts or ends with '-'"},
+    {"a@b" + kUe + "cher-.de", "domain label starts or ends with '-'"},
+    {"a@b" + kUe + "_cher.de", "invalid character '_' in domain"},
+    {"a@ab--" + kUe + ".de", "'--' in the third and fourth positions"},
+    {"a@" + CjkLabel(28) + ".cn", "domain label longer than 63 characters (as an A-label)"},
+    {"a@b" + kUe + "cher", "domain needs at least two labels"},
+    {"a@b" + kUe + "cher.de@x.de", "more than one '@'"},
 };
 
 const InvalidCase kInvalidMailboxes[] = {
@@ -151,7 +216,8 @@ const InvalidCase kInvalidMailboxes[] = {
     {"Name <a@example.com>\r\nBcc: victim@example.net", "contains CR or LF"},
     {"Name\n <a@example.com>", "contains CR or LF"},
     {"Na\tme <a@example.com>", "contains a control character"},
-    {"Jörg <jörg@example.de>", "non-ASCII address needs SMTPUTF8 (not supported yet)"},
+    {"J\xc3\xb6rg <j\xc3\xb6rg@b\xfc" "cher.de>", "address is not valid UTF-8"},
+    {"J\xc3\xb6rg j\xc3\xb6rg@example.de", "a display name needs the address in angle brackets"},
     {"\xff\xfe <a@example.com>", "display name is not valid UTF-8"},
     {"\"\xc3\" <a@example.com>", "display name is not valid UTF-8"},
     {"Name <a@localhost>", "domain needs at least two labels"},
@@ -225,8 +291,18 @@ TEST(MailboxTest, AddressJoinsLocalPartAndDomain) {
   EXPECT_EQ(m.Address(), "\"john doe\"@example.com");
 }
 
+TEST(NeedsSmtpUtf8Test, OnlyForNonAsciiInTheAddrSpec) {
+  EXPECT_TRUE(NeedsSmtpUtf8(*ParseMailbox("j\xc3\xb6rg@example.de")));
+  EXPECT_TRUE(NeedsSmtpUtf8(*ParseMailbox("a@b\xc3\xbc" "cher.de")));
+  EXPECT_TRUE(NeedsSmtpUtf8(*ParseMailbox("\"j\xc3\xb6 rg\"@example.de")));
+  EXPECT_FALSE(NeedsSmtpUtf8(*ParseMailbox("J\xc3\xb6rg <j@example.de>")));
+  EXPECT_FALSE(NeedsSmtpUtf8(*ParseMailbox("a@xn--bcher-kva.de")));
+  EXPECT_FALSE(NeedsSmtpUtf8(*ParseMailbox("a@[192.0.2.1]")));
+}
+
 TEST(ValidateMailboxTest, AcceptsHandBuiltMailbox) {
   EXPECT_TRUE(ValidateMailbox({"Jörg", "j", "example.de"}).ok());
+  EXPECT_TRUE(ValidateMailbox({"Jörg", "jörg", "bücher.de"}).ok());
   EXPECT_TRUE(ValidateMailbox({"", "j", "Example.DE"}).ok());
   EXPECT_TRUE(ValidateMailbox({"Last, First", "\"a b\"", "[192.0.2.1]"}).ok());
 }
@@ -239,7 +315,9 @@ TEST(ValidateMailboxTest, RejectsWhatTheParserWould) {
       {"", "a", "example.com\r\nX: y"},
       {"", "a", "localhost"},
       {"", "", "example.com"},
-      {"", "jörg", "example.de"},
+      {"", "j\xc3", "example.de"},
+      {"", "a", "b\xfc" "cher.de"},
+      {"", "a\xe2\x80\xae", "example.de"},
   };
   for (const Mailbox& m : bad) {
     SCOPED_TRACE(m.Address());

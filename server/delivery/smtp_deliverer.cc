@@ -1,5 +1,7 @@
 #include "server/delivery/smtp_deliverer.h"
 
+#include "server/address/idna.h"
+
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -57,9 +59,14 @@ SmtpDeliverer::SmtpDeliverer(smtp::Connector& connector, Router& router, const C
             }(),
             shaper, policy) {}
 
+// The recipient's domain as DNS and shaping know it: lower case, and an internationalized
+// domain (RFC 6531 recipient) in its A-label form ("bücher.de" -> "xn--bcher-kva.de").
 std::string DomainOf(absl::string_view address) {
   size_t at = address.rfind('@');
-  return absl::AsciiStrToLower(at == absl::string_view::npos ? "" : address.substr(at + 1));
+  const std::string domain =
+      absl::AsciiStrToLower(at == absl::string_view::npos ? "" : address.substr(at + 1));
+  absl::StatusOr<std::string> ascii = DomainToAscii(domain);
+  return ascii.ok() ? *ascii : domain;
 }
 
 DeliveryReport SmtpDeliverer::DeliverGroup(const smtp::Envelope& envelope,

@@ -33,6 +33,13 @@ absl::StatusOr<std::string> CheckDomain(const std::string& domain) {
     return absl::InvalidArgumentError(absl::StrCat(
         "invalid mail domain \"", absl::CHexEscape(domain), "\": ", probe.status().message()));
   }
+  // The address syntax allows U-labels (RFC 6531 §3.3) but DNS holds A-labels: the caller
+  // converts first (DomainToAscii, server/address/idna.h).
+  if (NeedsSmtpUtf8(*probe)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid mail domain \"", absl::CHexEscape(domain),
+        "\": U-labels must be converted to A-labels (xn--) before an MX lookup"));
+  }
   return std::move(probe->domain);
 }
 

@@ -194,6 +194,36 @@ absl::StatusOr<std::string> QuotedPrintableDecode(absl::string_view encoded) {
   return out;
 }
 
+absl::string_view TransferEncodingName(TransferEncoding encoding) {
+  switch (encoding) {
+    case TransferEncoding::kSevenBit:
+      return "7bit";
+    case TransferEncoding::kQuotedPrintable:
+      return "quoted-printable";
+    case TransferEncoding::kBase64:
+      return "base64";
+  }
+  return "7bit";
+}
+
+EncodedText EncodeText(std::string crlf_text) {
+  EncodedText out;
+  if (IsSevenBit(crlf_text)) {
+    out.body = std::move(crlf_text);
+    return out;
+  }
+  out.encoding = TransferEncoding::kQuotedPrintable;
+  out.body = QuotedPrintableEncode(crlf_text);
+  // Base64Lines' exact length, without building it unless it wins.
+  const size_t chars = 4 * ((crlf_text.size() + 2) / 3);
+  const size_t base64_size = chars + (chars == 0 ? 0 : 2 * ((chars - 1) / kMaxEncodedLineLength));
+  if (base64_size < out.body.size()) {
+    out.encoding = TransferEncoding::kBase64;
+    out.body = Base64Lines(crlf_text);
+  }
+  return out;
+}
+
 std::vector<std::string> EncodeWords(absl::string_view text, size_t first_word_max) {
   const bool use_b = BLength(text.size()) < QLength(text);
   const absl::string_view prefix = use_b ? kBPrefix : kQPrefix;

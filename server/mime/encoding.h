@@ -1,12 +1,13 @@
 // Content and header-text encodings for MIME messages:
-//   - RFC 2045 §6.8 base64 in 76-character lines (attachments),
-//   - RFC 2045 §6.7 quoted-printable (text bodies that are not 7bit-clean),
+//   - RFC 2045 §6.8 base64 in 76-character lines (attachments, text that is mostly non-ASCII),
+//   - RFC 2045 §6.7 quoted-printable (other text bodies that are not 7bit-clean),
 //   - RFC 2047 §4-5 encoded-words, UTF-8, "B" or "Q" (non-ASCII header text),
 //   - RFC 2231 §7 / RFC 5987 §3.2 percent-encoding (non-ASCII parameter values),
-//   - RFC 2046 §4.1.1 canonical CRLF line endings and the RFC 2045 §2.7 7bit test.
+//   - RFC 2046 §4.1.1 canonical CRLF line endings and the RFC 2045 §2.7 7bit test,
+//   - the choice between them for a text body (EncodeText).
 //
-//   std::string body = ToCrlf(text);
-//   if (!IsSevenBit(body)) body = QuotedPrintableEncode(body);
+//   EncodedText body = EncodeText(ToCrlf(text));
+//   // body.encoding: 7bit if it can be, else quoted-printable or base64, whichever is shorter
 //   // "=?utf-8?B?R3LDvMOfZQ==?=": B is shorter than Q here.
 //   std::string subject = absl::StrJoin(EncodeWords("Grüße"), " ");
 //
@@ -41,6 +42,25 @@ std::string ToCrlf(absl::string_view text);
 // True when CRLF-normalized `text` is RFC 2045 §2.7 7bit data: ASCII without NUL, lines of at
 // most 998 octets.
 bool IsSevenBit(absl::string_view text);
+
+// RFC 2045 §6.1 Content-Transfer-Encoding values Kirim writes for text.
+enum class TransferEncoding { kSevenBit, kQuotedPrintable, kBase64 };
+
+// "7bit", "quoted-printable" or "base64", for the Content-Transfer-Encoding field.
+absl::string_view TransferEncodingName(TransferEncoding encoding);
+
+struct EncodedText {
+  TransferEncoding encoding = TransferEncoding::kSevenBit;
+  std::string body;  // the encoded lines, CRLF between them
+};
+
+// Encodes CRLF-normalized text (see ToCrlf) for a MIME body: unchanged when it is 7bit
+// (IsSevenBit), otherwise quoted-printable or base64 (RFC 2045 §6.7, §6.8), whichever is
+// shorter, quoted-printable on a tie since people can read it. Mostly-ASCII text (accents,
+// one long line) comes out quoted-printable; text where most characters are multi-byte UTF-8
+// (CJK, Cyrillic, emoji), which quoted-printable triples, comes out base64. Either decodes to
+// exactly `crlf_text`, final line break or not.
+EncodedText EncodeText(std::string crlf_text);
 
 // Quoted-printable. Each CRLF in `text` is a hard line break; any other CR or LF byte is
 // encoded. Lines are broken softly ("=" CRLF) to stay within 76 characters, and white space

@@ -1,5 +1,6 @@
 #include "server/mime/encoding.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -119,12 +120,76 @@ TEST(QuotedPrintableTest, RoundTripsArbitraryBytes) {
       for (char c : line) {
         EXPECT_TRUE(c == '\t' || (c >= 32 && c <= 126)) << static_cast<int>(c);
       }
-      if (!line.empty()) EXPECT_NE(line.back(), ' ');
+      if (!line.empty()) {
+        EXPECT_NE(line.back(), ' ');
+      }
     }
     absl::StatusOr<std::string> decoded = QuotedPrintableDecode(encoded);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_EQ(*decoded, input);
   }
+}
+
+// Decodes what EncodeText produced, whatever it chose.
+std::string DecodeText(const EncodedText& e) {
+  switch (e.encoding) {
+    case TransferEncoding::kSevenBit:
+      return e.body;
+    case TransferEncoding::kQuotedPrintable:
+      return QuotedPrintableDecode(e.body).value_or("<bad quoted-printable>");
+    case TransferEncoding::kBase64: {
+      std::string out;
+      if (!absl::Base64Unescape(absl::StrReplaceAll(e.body, {{"\r\n", ""}}), &out)) return "<bad>";
+      return out;
+    }
+  }
+  return "";
+}
+
+struct EncodeTextCase {
+  std::string name;
+  std::string text;  // CRLF-normalized
+  TransferEncoding expected;
+};
+
+TEST(EncodeTextTest, SevenBitWhenPossibleElseTheShorterEncoding) {
+  const std::string cjk_line =
+      "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x9c\xac\xe6\x96\x87\xe3\x81\xa7\xe3\x81\x99";
+  const EncodeTextCase cases[] = {
+      {"empty", "", TransferEncoding::kSevenBit},
+      {"ascii", "Hello\r\n", TransferEncoding::kSevenBit},
+      {"998-octet line", std::string(998, 'a'), TransferEncoding::kSevenBit},
+      {"control characters but NUL", "tab\tform feed\f bell\a del\x7f\r\n", TransferEncoding::kSevenBit},
+      {"999-octet line", std::string(999, 'a'), TransferEncoding::kQuotedPrintable},
+      {"NUL", std::string("a\0b\r\n", 5), TransferEncoding::kQuotedPrintable},
+      {"a few accents", "Gr\xc3\xbc\xc3\x9f" "e aus dem sonnigen M\xc3\xbcnchen, bis bald!\r\n",
+       TransferEncoding::kQuotedPrintable},
+      {"short mostly accents", "\xc3\xa9t\xc3\xa9 \xc3\xa0 \xc3\xa9t\xc3\xa9\r\n", TransferEncoding::kBase64},
+      {"CJK", absl::StrCat(cjk_line, "\r\n", cjk_line, "\r\n"), TransferEncoding::kBase64},
+      {"Cyrillic", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, \xd0\xbc\xd0\xb8\xd1\x80\r\n",
+       TransferEncoding::kBase64},
+      {"emoji", "\xf0\x9f\x98\x80\xf0\x9f\x8e\x89\xf0\x9f\x91\x8d", TransferEncoding::kBase64},
+      {"binary-ish", Bytes(3000, 7), TransferEncoding::kBase64},
+  };
+  for (const EncodeTextCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const EncodedText e = EncodeText(c.text);
+    EXPECT_EQ(TransferEncodingName(e.encoding), TransferEncodingName(c.expected));
+    EXPECT_EQ(DecodeText(e), c.text);
+    // The choice is the shorter one, QP winning ties.
+    if (e.encoding != TransferEncoding::kSevenBit) {
+      const size_t qp = QuotedPrintableEncode(c.text).size();
+      const size_t b64 = Base64Lines(c.text).size();
+      EXPECT_EQ(e.body.size(), std::min(qp, b64));
+      EXPECT_EQ(e.encoding == TransferEncoding::kBase64, b64 < qp);
+    }
+  }
+}
+
+TEST(EncodeTextTest, Names) {
+  EXPECT_EQ(TransferEncodingName(TransferEncoding::kSevenBit), "7bit");
+  EXPECT_EQ(TransferEncodingName(TransferEncoding::kQuotedPrintable), "quoted-printable");
+  EXPECT_EQ(TransferEncodingName(TransferEncoding::kBase64), "base64");
 }
 
 TEST(QuotedPrintableTest, DecodeAcceptsCommonVariations) {

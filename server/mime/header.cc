@@ -115,14 +115,17 @@ absl::Status AppendFolded(absl::string_view name, absl::string_view value, bool 
   return absl::OkStatus();
 }
 
-// Checks that hold for every field, then folds it.
+// Checks that hold for every field, then folds it. `utf8` lets valid UTF-8 through, for the
+// one place it may appear raw: an internationalized addr-spec (RFC 6532 §3.2).
 absl::Status AppendChecked(absl::string_view name, absl::string_view value, bool structured,
-                           std::string* out) {
+                           bool utf8, std::string* out) {
   KIRIM_RETURN_IF_ERROR(ValidateHeaderName(name));
   if (absl::Status s = CheckNoControlChars(value, /*allow_tab=*/true); !s.ok()) {
     return FieldError(name, s.message());
   }
-  if (!IsAscii(value)) return FieldError(name, "non-ASCII value needs encoding");
+  if (!IsAscii(value) && (!utf8 || !IsValidUtf8(value))) {
+    return FieldError(name, "non-ASCII value needs encoding");
+  }
   return AppendFolded(name, value, structured, out);
 }
 
@@ -224,7 +227,7 @@ bool IsReservedHeader(absl::string_view name) {
 }
 
 absl::Status AppendHeader(absl::string_view name, absl::string_view value, std::string* out) {
-  return AppendChecked(name, value, /*structured=*/true, out);
+  return AppendChecked(name, value, /*structured=*/true, /*utf8=*/false, out);
 }
 
 absl::Status AppendTextHeader(absl::string_view name, absl::string_view text, std::string* out) {
@@ -233,9 +236,11 @@ absl::Status AppendTextHeader(absl::string_view name, absl::string_view text, st
   }
   if (!IsValidUtf8(text)) return FieldError(name, "not valid UTF-8");
   const size_t room = RoomAfter(name);
-  if (!NeedsEncodedWords(text, room)) return AppendChecked(name, text, /*structured=*/false, out);
+  if (!NeedsEncodedWords(text, room)) {
+    return AppendChecked(name, text, /*structured=*/false, /*utf8=*/false, out);
+  }
   return AppendChecked(name, absl::StrJoin(EncodeWords(text, room), " "), /*structured=*/false,
-                       out);
+                       /*utf8=*/false, out);
 }
 
 absl::Status AppendAddressHeader(absl::string_view name, absl::Span<const Mailbox> mailboxes,
@@ -249,7 +254,10 @@ absl::Status AppendAddressHeader(absl::string_view name, absl::Span<const Mailbo
     // Later mailboxes start after ", " mid-line; the folder moves them to a fresh line.
     first_word_max = kMaxEncodedWordLength;
   }
-  return AppendHeader(name, absl::StrJoin(formatted, ", "), out);
+  // Display names are ASCII by now, so any UTF-8 left is an addr-spec's, which RFC 6532 §3.2
+  // writes as is (there is no encoded form of an address).
+  return AppendChecked(name, absl::StrJoin(formatted, ", "), /*structured=*/true, /*utf8=*/true,
+                       out);
 }
 
 std::string FormatDate(absl::Time time) {
@@ -264,9 +272,8 @@ std::string FilenameParameter(absl::string_view filename) {
 }
 
 std::string NameParameter(absl::string_view filename) {
-  const size_t room = ParameterRoom("name");
-  if (NeedsEncodedWords(filename, room)) {
-    return absl::StrCat("; name=", QuoteString(absl::StrJoin(EncodeWords(filename, room), " ")));
+  if (NeedsEncodedWords(filename, ParameterRoom("name"))) {
+    return ExtendedParameter("name", filename);
   }
   return absl::StrCat("; name=", QuoteString(filename));
 }

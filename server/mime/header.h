@@ -12,7 +12,7 @@
 // Implemented: RFC 5322 §2.1.1 line limits (fold near 78 columns, never past 998 octets),
 // §2.2.3 folding (a CRLF only ever before existing white space), §3.2.4 quoted-strings, §3.3
 // date-time, §3.4 address lists, §3.6.8 optional field names; RFC 2047 §5 encoded-words for
-// non-ASCII text and display names; RFC 2045 §5.1 and RFC 2231 §3-4 parameters; RFC 2183 §2.3
+// non-ASCII text and display names; RFC 6532 §3.2 raw UTF-8 addr-specs; RFC 2045 §5.1 and RFC 2231 §3-4 parameters; RFC 2183 §2.3
 // filename. Every error is InvalidArgument naming the field.
 #ifndef KIRIM_SERVER_MIME_HEADER_H_
 #define KIRIM_SERVER_MIME_HEADER_H_
@@ -59,22 +59,23 @@ absl::Status AppendTextHeader(absl::string_view name, absl::string_view text, st
 
 // Appends an address-list field (From, To, ...; RFC 5322 §3.4), comma-separated. Display
 // names are atoms when they can be, quoted-strings when they hold specials, and RFC 2047
-// encoded-words when non-ASCII. Each mailbox is checked with ValidateMailbox.
+// encoded-words when non-ASCII. Each mailbox is checked with ValidateMailbox. An
+// internationalized address (NeedsSmtpUtf8) is written as raw UTF-8 (RFC 6532 §3.2), which
+// makes the message one that only SMTPUTF8 may carry (RFC 6531 §3.2).
 absl::Status AppendAddressHeader(absl::string_view name, absl::Span<const Mailbox> mailboxes,
                                  std::string* out);
 
 // RFC 5322 §3.3 date-time in UTC, e.g. "Fri, 02 Jan 2026 03:04:05 +0000".
 std::string FormatDate(absl::Time time);
 
-// Parameters that name a file, each returned with its leading "; ". An ASCII name is a
+// Parameters that name a file, each returned with its leading "; ": FilenameParameter for
+// Content-Disposition (RFC 2183 §2.3), NameParameter for Content-Type. An ASCII name is a
 // quoted-string (RFC 2045 §5.1). Any other name (non-ASCII, or one that needs encoding like
-// AppendTextHeader's text) becomes:
-//   FilenameParameter: RFC 2231 §4 `filename*=utf-8''r%C3%A9sum%C3%A9.pdf`, in numbered
-//     sections (RFC 2231 §3) when too long for one line; for Content-Disposition.
-//   NameParameter: `name="=?utf-8?Q?r=C3=A9sum=C3=A9.pdf?="`, for Content-Type. RFC 2047 §5
-//     does not allow encoded-words in a quoted-string, but readers that predate RFC 2231 look
-//     exactly there, so it is sent as the fallback alongside the RFC 2231 form.
-// `filename` must be valid UTF-8 without control characters.
+// AppendTextHeader's text) becomes RFC 2231 §4 `filename*=utf-8''r%C3%A9sum%C3%A9.pdf` (or
+// `name*=...`), in numbered sections (RFC 2231 §3) when too long for one line. The RFC 2047
+// `name="=?utf-8?...?="` that some mailers add for pre-RFC 2231 readers is not sent: RFC 2047
+// §5 forbids encoded-words in a quoted-string, and strict parsers (Python's email package)
+// report it as a defect. `filename` must be valid UTF-8 without control characters.
 std::string FilenameParameter(absl::string_view filename);
 std::string NameParameter(absl::string_view filename);
 

@@ -237,6 +237,29 @@ TEST(AppendAddressHeaderTest, NonAsciiDisplayNamesAreEncoded) {
   EXPECT_EQ(out, "From: =?utf-8?B?SsO2cmcgTcO8bGxlcg==?= <j@example.de>\r\n");
 }
 
+// RFC 6532 §3.2: an internationalized addr-spec has no encoded form and goes out as UTF-8;
+// its display name is still RFC 2047.
+TEST(AppendAddressHeaderTest, Utf8AddressesAreRawDisplayNamesStillEncoded) {
+  std::string out;
+  const Mailbox to[] = {{"J\xc3\xb6rg", "j\xc3\xb6rg", "b\xc3\xbc" "cher.de"},
+                        {"", "\xe7\x94\xa8\xe6\x88\xb7", "\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd"},
+                        {"Plain", "p", "example.com"}};
+  ASSERT_TRUE(AppendAddressHeader("To", to, &out).ok());
+  EXPECT_EQ(out,
+            "To: =?utf-8?B?SsO2cmc=?= <j\xc3\xb6rg@b\xc3\xbc" "cher.de>, "
+            "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd,\r\n"
+            " Plain <p@example.com>\r\n");
+}
+
+TEST(AppendAddressHeaderTest, RawUtf8StaysOutOfOtherFields) {
+  std::string out;
+  const Mailbox bad[] = {{"", "j\xc3", "example.de"}};  // not UTF-8: ValidateMailbox refuses
+  EXPECT_THAT(AppendAddressHeader("To", bad, &out).message(), HasSubstr("To: address is not valid"));
+  EXPECT_THAT(AppendHeader("X-A", "j\xc3\xb6rg@example.de", &out).message(),
+              HasSubstr("non-ASCII"));
+  EXPECT_EQ(out, "");
+}
+
 TEST(AppendAddressHeaderTest, ManyLongNamesFoldAndDecode) {
   std::vector<Mailbox> mailboxes;
   std::string name;
@@ -275,10 +298,12 @@ TEST(FilenameParameterTest, AsciiIsQuoted) {
   EXPECT_EQ(FilenameParameter("my \"best\" file.txt"), "; filename=\"my \\\"best\\\" file.txt\"");
 }
 
-TEST(FilenameParameterTest, NonAsciiUsesRfc2231AndRfc2047) {
+TEST(FilenameParameterTest, NonAsciiUsesRfc2231) {
   EXPECT_EQ(FilenameParameter("r\xc3\xa9sum\xc3\xa9.pdf"),
             "; filename*=utf-8''r%C3%A9sum%C3%A9.pdf");
-  EXPECT_EQ(NameParameter("r\xc3\xa9sum\xc3\xa9.pdf"), "; name=\"=?utf-8?B?csOpc3Vtw6kucGRm?=\"");
+  EXPECT_EQ(NameParameter("r\xc3\xa9sum\xc3\xa9.pdf"), "; name*=utf-8''r%C3%A9sum%C3%A9.pdf");
+  // Text a reader would take for an encoded-word is encoded too.
+  EXPECT_EQ(NameParameter("=?x?="), "; name*=utf-8''%3D%3Fx%3F%3D");
 }
 
 TEST(FilenameParameterTest, LongNamesAreSplitIntoSections) {

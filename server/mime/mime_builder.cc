@@ -90,17 +90,22 @@ absl::StatusOr<std::string> NormalizeContentType(absl::string_view type) {
   return lower;
 }
 
+// `whole_message`: the part is the message's only one, whose text then always ends in a line
+// break (the last line of a message body is a line like any other, RFC 5322 §2.3), whatever
+// the encoding. Inside a multipart the CRLF before the next boundary is the boundary's
+// (RFC 2046 §5.1.1), so the text is kept exactly as given.
 absl::StatusOr<Part> TextPart(absl::string_view subtype, absl::string_view what,
-                              absl::string_view utf8) {
+                              absl::string_view utf8, bool whole_message) {
   if (!IsValidUtf8(utf8)) return Invalid(what, "not valid UTF-8");
   std::string text = ToCrlf(utf8);
-  const bool seven_bit = IsSevenBit(text);
+  if (whole_message && !absl::EndsWith(text, "\r\n")) text += "\r\n";
+  EncodedText encoded = EncodeText(std::move(text));
   Part part;
   KIRIM_RETURN_IF_ERROR(AppendHeader(
       "Content-Type", absl::StrCat("text/", subtype, "; charset=utf-8"), &part.headers));
   KIRIM_RETURN_IF_ERROR(AppendHeader("Content-Transfer-Encoding",
-                                     seven_bit ? "7bit" : "quoted-printable", &part.headers));
-  part.body = seven_bit ? std::move(text) : QuotedPrintableEncode(text);
+                                     TransferEncodingName(encoded.encoding), &part.headers));
+  part.body = std::move(encoded.body);
   return part;
 }
 
@@ -149,10 +154,11 @@ absl::StatusOr<Part> Multipart(absl::string_view type, std::vector<Part> childre
 }
 
 absl::StatusOr<Part> BuildBody(const MimeInput& in, Random& random) {
-  if (in.text_body.empty() && in.html_body.empty()) {
+  if (in.text_body.empty() && in.html_body.empty() && in.attachments.empty()) {
     return absl::InvalidArgumentError("text_body or html_body is required");
   }
   const bool has_html = !in.html_body.empty();
+  const bool single_part = in.attachments.empty() && (in.text_body.empty() || !has_html);
   std::vector<Part> related, mixed;
   for (size_t i = 0; i < in.attachments.size(); ++i) {
     const bool is_inline = has_html && !in.attachments[i].content_id.empty();
@@ -162,11 +168,11 @@ absl::StatusOr<Part> BuildBody(const MimeInput& in, Random& random) {
 
   std::vector<Part> alternatives;
   if (!in.text_body.empty()) {
-    KIRIM_ASSIGN_OR_RETURN(Part text, TextPart("plain", "text_body", in.text_body));
+    KIRIM_ASSIGN_OR_RETURN(Part text, TextPart("plain", "text_body", in.text_body, single_part));
     alternatives.push_back(std::move(text));
   }
   if (has_html) {
-    KIRIM_ASSIGN_OR_RETURN(Part html, TextPart("html", "html_body", in.html_body));
+    KIRIM_ASSIGN_OR_RETURN(Part html, TextPart("html", "html_body", in.html_body, single_part));
     if (!related.empty()) {
       related.insert(related.begin(), std::move(html));
       // RFC 2387 §3.1: "type" names the root part's media type.
@@ -176,15 +182,16 @@ absl::StatusOr<Part> BuildBody(const MimeInput& in, Random& random) {
     alternatives.push_back(std::move(html));
   }
 
-  Part content;
+  // No body at all (attachments only): multipart/mixed holds just the attachments.
   if (alternatives.size() == 1) {
-    content = std::move(alternatives.front());
-  } else {
-    KIRIM_ASSIGN_OR_RETURN(content,
+    if (mixed.empty()) return std::move(alternatives.front());
+    mixed.insert(mixed.begin(), std::move(alternatives.front()));
+  } else if (alternatives.size() == 2) {
+    KIRIM_ASSIGN_OR_RETURN(Part content,
                            Multipart("multipart/alternative", std::move(alternatives), random));
+    if (mixed.empty()) return content;
+    mixed.insert(mixed.begin(), std::move(content));
   }
-  if (mixed.empty()) return content;
-  mixed.insert(mixed.begin(), std::move(content));
   return Multipart("multipart/mixed", std::move(mixed), random);
 }
 
@@ -225,6 +232,7 @@ absl::StatusOr<std::string> BuildMessage(const MimeInput& in, Random& random) {
     KIRIM_RETURN_IF_ERROR(AppendExtraHeader(name, value, &message));
   }
   absl::StrAppend(&message, root.headers, "\r\n", root.body);
+  // A multipart's close-delimiter and base64's last line need the final line break.
   if (!absl::EndsWith(message, "\r\n")) message += "\r\n";
   return message;
 }

@@ -15,7 +15,10 @@
 //
 // Header fields, in order: Date (RFC 5322 §3.3, UTC), From, Reply-To, To, Cc (address lists
 // only when non-empty; Bcc never appears), Subject, Message-ID, MIME-Version, the caller's
-// extra fields, then the root part's Content-Type (and Content-Transfer-Encoding).
+// extra fields, then the root part's Content-Type (and Content-Transfer-Encoding). Subject and
+// display names are RFC 2047 encoded-words when non-ASCII; an internationalized address
+// (NeedsSmtpUtf8, server/address/address.h) is written as raw UTF-8 (RFC 6532 §3.2), and such
+// a message can only be relayed with SMTPUTF8 (RFC 6531), which the SMTP client asks for.
 //
 // Body structure (RFC 2046 §5.1, RFC 2387):
 //   text only             text/plain; charset=utf-8
@@ -24,9 +27,15 @@
 //   inline attachments    multipart/related around the html part (attachments with a
 //                         content_id; without an html body they are ordinary attachments)
 //   other attachments     multipart/mixed around all of the above
-// Text bodies get CRLF line endings and go out 7bit when that is possible (ASCII, lines of at
-// most 998 octets), quoted-printable otherwise; a single-part body that does not end in a
-// line break gets one. Attachments are base64 (RFC 2045 §6.8) with Content-Disposition
+//   attachments only      multipart/mixed of the attachments (no body part)
+// For example, text + html + an inline image + a PDF:
+//   multipart/mixed > [multipart/alternative > [text/plain,
+//                      multipart/related > [text/html, image/png]], application/pdf]
+// Text bodies get CRLF line endings (every CRLF, lone CR and lone LF becomes CRLF) and go out
+// 7bit when that is possible (ASCII without NUL, lines of at most 998 octets), otherwise
+// quoted-printable or base64, whichever is shorter (EncodeText in server/mime/encoding.h). A
+// single-part body that does not end in a line break gets one; inside a multipart the text is
+// kept exactly. Attachments are base64 (RFC 2045 §6.8) with Content-Disposition
 // (RFC 2183) and, for non-ASCII names, RFC 2231 filenames. Boundaries are "=_kirim_" plus 24
 // hex digits from `random`: "=_" cannot occur in quoted-printable or base64 output.
 //
@@ -58,7 +67,7 @@ struct MimeInput {
   Mailbox from;
   std::vector<Mailbox> reply_to, to, cc;  // bcc never appears in headers
   std::string subject;                    // UTF-8
-  std::string text_body, html_body;       // UTF-8; at least one non-empty
+  std::string text_body, html_body;       // UTF-8; at least one non-empty, or an attachment
   std::vector<MimeAttachment> attachments;
   // Caller's extra header fields, already checked with ValidateHeaderName/Value and
   // IsReservedHeader (checked again here, since a bad one would corrupt the message).
@@ -68,8 +77,9 @@ struct MimeInput {
 };
 
 // InvalidArgument (naming the field) when the input cannot make a valid message: a mailbox
-// that fails ValidateMailbox, control characters or invalid UTF-8 in text, no body, a bad
-// message_id, content_type or content_id, or a reserved or malformed extra header.
+// that fails ValidateMailbox, control characters or invalid UTF-8 in text, neither a body nor
+// an attachment, a bad message_id, content_type or content_id, or a reserved or malformed
+// extra header.
 absl::StatusOr<std::string> BuildMessage(const MimeInput& in, Random& random);
 
 }  // namespace kirim

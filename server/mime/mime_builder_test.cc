@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -153,7 +154,7 @@ TEST(BuildMessageTest, AttachmentExact) {
             "\r\n"
             "See attached\r\n"
             "--=_kirim_c15c0289ec2d0a9167ec8e65\r\n"
-            "Content-Type: text/plain; name=\"=?utf-8?B?csOpc3Vtw6kudHh0?=\"\r\n"
+            "Content-Type: text/plain; name*=utf-8''r%C3%A9sum%C3%A9.txt\r\n"
             "Content-Transfer-Encoding: base64\r\n"
             "Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9.txt\r\n"
             "\r\n"
@@ -230,13 +231,40 @@ TEST(BuildMessageTest, LineEndingsBecomeCrlf) {
   EXPECT_EQ(BodyOf(Build(in)), "unix\r\nold mac\r\nwindows\r\nmixed\r\n\r\n");
 }
 
-TEST(BuildMessageTest, NonAsciiBodyIsQuotedPrintable) {
+TEST(BuildMessageTest, MostlyAsciiBodyIsQuotedPrintable) {
   MimeInput in = BasicInput();
-  in.text_body = "Grüße\nZweite Zeile \n";
+  in.text_body = "Grüße aus dem sonnigen München\nZweite Zeile \n";
   const std::string message = Build(in);
   EXPECT_EQ(HeaderValue(message, "Content-Transfer-Encoding"), "quoted-printable");
-  EXPECT_EQ(BodyOf(message), "Gr=C3=BC=C3=9Fe\r\nZweite Zeile=20\r\n");
+  EXPECT_EQ(BodyOf(message), "Gr=C3=BC=C3=9Fe aus dem sonnigen M=C3=BCnchen\r\nZweite Zeile=20\r\n");
   EXPECT_EQ(*QuotedPrintableDecode(BodyOf(message)), ToCrlf(in.text_body));
+}
+
+// Quoted-printable would write every byte of these characters as =XX: base64 is shorter.
+TEST(BuildMessageTest, MostlyMultiByteBodyIsBase64) {
+  MimeInput in = BasicInput();
+  in.text_body = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x9c\xac\xe6\x96\x87\n";
+  const std::string message = Build(in);
+  EXPECT_EQ(HeaderValue(message, "Content-Transfer-Encoding"), "base64");
+  EXPECT_EQ(HeaderValue(message, "Content-Type"), "text/plain; charset=utf-8");
+  std::string decoded;
+  ASSERT_TRUE(absl::Base64Unescape(absl::StripSuffix(BodyOf(message), "\r\n"), &decoded));
+  EXPECT_EQ(decoded, ToCrlf(in.text_body));
+  // A single-part body gets its final line break in base64 too.
+  in.text_body.pop_back();
+  ASSERT_TRUE(absl::Base64Unescape(absl::StripSuffix(BodyOf(Build(in)), "\r\n"), &decoded));
+  EXPECT_EQ(decoded, ToCrlf(in.text_body) + "\r\n");
+}
+
+TEST(BuildMessageTest, AttachmentsWithoutABody) {
+  MimeInput in = BasicInput();
+  in.text_body.clear();
+  in.attachments = {{"a.txt", "text/plain", "A", ""}, {"empty.bin", "", "", "cid-without-html"}};
+  const std::string message = Build(in);
+  EXPECT_THAT(HeaderValue(message, "Content-Type"), HasSubstr("multipart/mixed"));
+  EXPECT_THAT(message, Not(HasSubstr("charset=utf-8")));
+  EXPECT_THAT(message, HasSubstr("Content-Disposition: attachment; filename=\"a.txt\""));
+  EXPECT_THAT(message, HasSubstr("Content-Disposition: attachment; filename=\"empty.bin\""));
 }
 
 TEST(BuildMessageTest, LongSingleLineBodies) {

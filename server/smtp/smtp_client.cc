@@ -1,6 +1,7 @@
 #include "server/smtp/smtp_client.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "server/common/status_macros.h"
+#include "server/common/text.h"
 
 namespace kirim::smtp {
 namespace {
@@ -29,6 +31,9 @@ struct WireData {
   std::string bytes;       // normalised, dot-stuffed, terminated by CRLF "." CRLF
   size_t message_size = 0;  // RFC 1870 §3 SIZE: octets with CRLFs, before stuffing, without "."
   bool eight_bit = false;
+  // 8-bit bytes before the first empty line: RFC 6532 UTF-8 header fields (a raw
+  // internationalized address), which only SMTPUTF8 may carry (RFC 6531 §3.4).
+  bool eight_bit_headers = false;
 };
 
 WireData PrepareContent(absl::string_view content) {
@@ -36,16 +41,21 @@ WireData PrepareContent(absl::string_view content) {
   out.bytes.reserve(content.size() + content.size() / 32 + 5);
   size_t stuffed = 0;
   bool line_start = true;
+  bool in_headers = true;
   for (size_t i = 0; i < content.size(); ++i) {
     char c = content[i];
     if (c == '\r' || c == '\n') {
       // CRLF, bare CR and bare LF all become one CRLF (RFC 5321 §2.3.8, §4.1.1.4).
       if (c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') ++i;
       out.bytes += kCrlf;
+      if (line_start) in_headers = false;  // the empty line that ends the header section
       line_start = true;
       continue;
     }
-    if (static_cast<unsigned char>(c) >= 0x80) out.eight_bit = true;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out.eight_bit = true;
+      out.eight_bit_headers |= in_headers;
+    }
     if (line_start && c == '.') {
       out.bytes.push_back('.');  // RFC 5321 §4.5.2 transparency
       ++stuffed;
@@ -60,7 +70,8 @@ WireData PrepareContent(absl::string_view content) {
 }
 
 // Envelope addresses are interpolated into command lines: a CR or LF would let the caller (or
-// whoever supplied the address) inject SMTP commands.
+// whoever supplied the address) inject SMTP commands. Non-ASCII must be UTF-8, the only
+// encoding SMTPUTF8 knows (RFC 6531 §3.3).
 absl::Status CheckAddress(absl::string_view address, absl::string_view what) {
   for (char c : address) {
     unsigned char u = static_cast<unsigned char>(c);
@@ -68,6 +79,9 @@ absl::Status CheckAddress(absl::string_view address, absl::string_view what) {
       return absl::InvalidArgumentError(
           absl::StrCat(what, " contains a control character or angle bracket"));
     }
+  }
+  if (!IsValidUtf8(address)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is not valid UTF-8"));
   }
   return absl::OkStatus();
 }
@@ -84,24 +98,15 @@ absl::Status CheckEnvelope(const Envelope& envelope) {
   return absl::OkStatus();
 }
 
-bool IsAscii(absl::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
-// MAIL FROM with the parameters the server's extensions call for.
+// MAIL FROM with the parameters the server's extensions call for. `smtputf8`: the transaction
+// carries a UTF-8 address or header field and the server offers SMTPUTF8 (RFC 6531 §3.4).
 std::string MailCommand(const Envelope& envelope, const WireData& wire,
-                        const std::set<std::string>& extensions) {
+                        const std::set<std::string>& extensions, bool smtputf8) {
   auto has = [&](const char* keyword) { return extensions.count(keyword) > 0; };
   std::string mail = absl::StrCat("MAIL FROM:<", envelope.mail_from, ">");
   if (has("SIZE")) absl::StrAppend(&mail, " SIZE=", wire.message_size);
   if (wire.eight_bit && has("8BITMIME")) absl::StrAppend(&mail, " BODY=8BITMIME");
-  bool utf8_envelope = !IsAscii(envelope.mail_from);
-  for (const std::string& rcpt : envelope.rcpt_to) utf8_envelope |= !IsAscii(rcpt);
-  // RFC 6531 §3.4; without the extension the server decides (and its refusal is kept).
-  if (utf8_envelope && has("SMTPUTF8")) absl::StrAppend(&mail, " SMTPUTF8");
+  if (smtputf8) absl::StrAppend(&mail, " SMTPUTF8");
   return mail;
 }
 
@@ -118,6 +123,18 @@ SmtpClient::SmtpClient(Connection& conn, ClientOptions options)
 
 bool SmtpClient::Has(absl::string_view keyword) const {
   return extensions_.count(std::string(keyword)) > 0;
+}
+
+Reply SmtpClient::NoSmtpUtf8Reply(absl::string_view needed_for) const {
+  Reply reply;
+  // 553 "mailbox name not allowed" with X.6.7, "non-ASCII addresses not permitted for that
+  // sender/recipient" (registered by RFC 6531 §4): what an SMTPUTF8-aware server would answer.
+  // Permanent: retrying will not teach this server SMTPUTF8.
+  reply.code = 553;
+  reply.enhanced_code = "5.6.7";
+  reply.lines = {absl::StrCat("not sent: ", conn_.Describe(),
+                              " does not support SMTPUTF8 (RFC 6531), needed for ", needed_for)};
+  return reply;
 }
 
 void SmtpClient::Fail(SessionResult* result, const char* phase, Reply reply) {
@@ -428,8 +445,33 @@ TransactionResult SmtpClient::Send(const Envelope& envelope, absl::string_view c
     return result;
   }
   WireData wire = PrepareContent(content);
-  std::string mail = MailCommand(envelope, wire, extensions_);
   const Timeouts& t = options_.timeouts;
+
+  // RFC 6531 §3.2: a UTF-8 address may only be sent to a server that offers SMTPUTF8. Without
+  // it, a UTF-8 sender fails the whole transaction and a UTF-8 recipient only itself, each with
+  // a reply made here (nothing is sent for them), so the rest are delivered as usual.
+  const bool offers_smtputf8 = Has("SMTPUTF8");
+  if (!offers_smtputf8 && !IsAscii(envelope.mail_from)) {
+    Fail(&result, phase::kMail, NoSmtpUtf8Reply("the sender address"));
+    return result;
+  }
+  std::vector<size_t> to_send;  // indexes into envelope.rcpt_to of what goes to the server
+  bool utf8 = wire.eight_bit_headers || !IsAscii(envelope.mail_from);
+  for (size_t i = 0; i < envelope.rcpt_to.size(); ++i) {
+    if (IsAscii(envelope.rcpt_to[i])) {
+      to_send.push_back(i);
+    } else if (offers_smtputf8) {
+      to_send.push_back(i);
+      utf8 = true;
+    } else {
+      result.rcpt_replies[i] = NoSmtpUtf8Reply("this recipient address");
+    }
+  }
+  if (to_send.empty()) {
+    Fail(&result, phase::kRcpt, result.rcpt_replies.back());
+    return result;
+  }
+  std::string mail = MailCommand(envelope, wire, extensions_, utf8 && offers_smtputf8);
 
   // With PIPELINING (RFC 2920 §3.1) MAIL, every RCPT and DATA form one group, DATA last, and
   // the replies are then read in order. Every reply of the group is read even after a refusal,
@@ -439,9 +481,7 @@ TransactionResult SmtpClient::Send(const Envelope& envelope, absl::string_view c
   bool pipelining = Has("PIPELINING");
   if (pipelining) {
     std::string group = absl::StrCat(mail, kCrlf);
-    for (const std::string& rcpt : envelope.rcpt_to) {
-      absl::StrAppend(&group, "RCPT TO:<", rcpt, ">", kCrlf);
-    }
+    for (size_t i : to_send) absl::StrAppend(&group, "RCPT TO:<", envelope.rcpt_to[i], ">", kCrlf);
     absl::StrAppend(&group, "DATA", kCrlf);
     absl::Status written = conn_.Write(group, t.mail);
     if (!written.ok()) {
@@ -469,7 +509,7 @@ TransactionResult SmtpClient::Send(const Envelope& envelope, absl::string_view c
   }
 
   size_t accepted = 0;
-  for (size_t i = 0; i < envelope.rcpt_to.size(); ++i) {
+  for (size_t i : to_send) {
     absl::StatusOr<Reply> reply =
         exchange(absl::StrCat("RCPT TO:<", envelope.rcpt_to[i], ">"), phase::kRcpt, t.rcpt);
     if (!reply.ok()) {
@@ -483,9 +523,9 @@ TransactionResult SmtpClient::Send(const Envelope& envelope, absl::string_view c
     }
     if (IsPositive(result.rcpt_replies[i])) ++accepted;
   }
-  // Reported when no recipient was accepted: the last refusal; each recipient's own reply is
-  // in rcpt_replies.
-  const Reply& last_rcpt = result.rcpt_replies.back();
+  // Reported when no recipient was accepted: the last refusal by the server; each recipient's
+  // own reply is in rcpt_replies.
+  const Reply& last_rcpt = result.rcpt_replies[to_send.back()];
   if (!pipelining && accepted == 0) {
     Fail(&result, phase::kRcpt, last_rcpt);
     ClearTransaction();

@@ -125,11 +125,14 @@ struct SessionResult {
   ReplyClass Classify() const;
 };
 
-// The outcome of one transaction: always carries the remote replies exactly as received.
-// ok() means the message was accepted for the recipients whose rcpt_replies are positive;
-// the others were refused individually.
+// The outcome of one transaction: always carries the remote replies exactly as received
+// (the one exception is the client's own 553 5.6.7 for addresses that need SMTPUTF8 where it
+// is not offered, see Send()). ok() means the message was accepted for the recipients whose
+// rcpt_replies are positive; the others were refused individually.
 struct TransactionResult : SessionResult {
-  std::vector<Reply> rcpt_replies;  // one per envelope recipient, in order (code 0 if never sent)
+  // One per envelope recipient, in order (code 0 if never sent; 553 5.6.7 when the client
+  // refused to send a UTF-8 address itself).
+  std::vector<Reply> rcpt_replies;
   Reply data_reply;                 // final reply after "." (code 0 if not reached)
 };
 
@@ -147,7 +150,8 @@ class SmtpClient {
   SessionResult Handshake();
 
   // One transaction (RFC 5321 §3.3): MAIL FROM (with SIZE= when SIZE is advertised, RFC 1870,
-  // and BODY=8BITMIME when advertised and the content has 8-bit bytes, RFC 6152), one RCPT TO
+  // BODY=8BITMIME when advertised and the content has 8-bit bytes, RFC 6152, and SMTPUTF8 when
+  // advertised and an address or the header section has UTF-8, RFC 6531 §3.4), one RCPT TO
   // per recipient, DATA, the content, ".". With PIPELINING (RFC 2920) MAIL, all RCPT and DATA go
   // in one write and the replies are read in order. When no recipient is accepted the content
   // is not sent: the open transaction is cleared with RSET (or, if a pipelined DATA was
@@ -157,6 +161,14 @@ class SmtpClient {
   // §2.3.8 forbids any other line ending; passing them through would allow SMTP smuggling), a
   // missing final CRLF is added, lines starting with "." are dot-stuffed (§4.5.2). Content is not
   // converted: a message with 8-bit bytes goes to a server without 8BITMIME as it is.
+  //
+  // Addresses may be UTF-8 (RFC 6531 §3.3) and are then sent raw. When the server does not
+  // offer SMTPUTF8 nothing is sent for them (RFC 6531 §3.2) and the client answers itself with
+  // a permanent 553 5.6.7 "not sent: <server> does not support SMTPUTF8 (RFC 6531), needed for
+  // ...": a UTF-8 sender fails the transaction in phase "mail" before anything is written; a
+  // UTF-8 recipient gets that reply in its rcpt_replies slot and the others are sent as usual
+  // (phase "rcpt" when none is left). The session stays usable either way. A message whose
+  // UTF-8 is only in its header fields is still sent (the server may accept 8-bit headers).
   TransactionResult Send(const Envelope& envelope, absl::string_view content);
 
   // RSET (RFC 5321 §4.1.1.5) between transactions on a reused session. kUnavailable when the
@@ -192,6 +204,8 @@ class SmtpClient {
   void SendContent(absl::string_view wire, TransactionResult* result);
   void EndEmptyData(TransactionResult* result);
   void ClearTransaction();
+  // The reply the client gives itself for an address it cannot send without SMTPUTF8.
+  Reply NoSmtpUtf8Reply(absl::string_view needed_for) const;
   void Fail(SessionResult* result, const char* phase, Reply reply);
   void FailLocal(SessionResult* result, const char* phase, absl::Status status);
 

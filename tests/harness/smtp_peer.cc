@@ -43,6 +43,7 @@ absl::Status SmtpPeer::Start(const SmtpPeerOptions& o) {
     argv.insert(argv.end(), {"--reply-data-count", std::to_string(o.reply_data_count)});
   }
   if (o.stall_data > 0) argv.insert(argv.end(), {"--stall-data", std::to_string(o.stall_data)});
+  if (!o.smtputf8) argv.push_back("--no-smtputf8");
   // No __pycache__ written into the runfiles tree.
   KIRIM_RETURN_IF_ERROR(process_.Start(argv, {{"PYTHONDONTWRITEBYTECODE", "1"}}));
   KIRIM_ASSIGN_OR_RETURN(std::string line, process_.WaitForOutput("PORT ", absl::Seconds(30)));

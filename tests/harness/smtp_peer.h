@@ -32,6 +32,8 @@ struct SmtpPeerOptions {
   int reply_data_count = 0;
   // Hold the reply to the first N DATA forever.
   int stall_data = 0;
+  // Offer SMTPUTF8 (RFC 6531), as aiosmtpd does by default.
+  bool smtputf8 = true;
 };
 
 struct ReceivedMessage {

@@ -22,6 +22,8 @@ Options:
   --reply-data-count N  only the first N completed DATA get --reply-data; later ones are stored
   --stall-data N      hold the reply to the first N completed DATA forever (the message is not
                       stored): a relay that hangs after the content, for crash/timeout tests
+  --no-smtputf8       do not offer SMTPUTF8 (RFC 6531), which aiosmtpd's Controller offers by
+                      default: a server that only takes ASCII addresses
 
 Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening, "EHLO <name>" for
 every EHLO (one per session, two with STARTTLS), "RSET" for every RSET, "RECEIVED <name>"
@@ -159,6 +161,7 @@ def main():
     parser.add_argument("--reply-data")
     parser.add_argument("--stall-data", type=int, default=0)
     parser.add_argument("--reply-data-count", type=int)
+    parser.add_argument("--no-smtputf8", action="store_true")
     args = parser.parse_args()
 
     if (args.require_starttls or args.implicit_tls) and not (args.cert and args.key):
@@ -183,6 +186,8 @@ def main():
         "server_hostname": args.hostname,
         "ready_timeout": 30,
     }
+    if args.no_smtputf8:
+        kwargs["enable_SMTPUTF8"] = False
     if args.implicit_tls:
         kwargs["ssl_context"] = tls_context
     elif tls_context is not None:

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/delivery/deliverer.h"
 #include "server/smtp/smtp_client.h"
 #include "server/smtp/socket_transport.h"
 #include "tests/harness/smtp_peer.h"
@@ -260,6 +261,83 @@ TEST_F(AiosmtpdTest, AllRecipientsRefusedThenNextTransactionOnSameSession) {
   ReceivedMessage stored = Stored();
   EXPECT_EQ(stored.name, "0001");
   EXPECT_EQ(stored.content, "Subject: 2\r\n");
+}
+
+// RFC 6531 / RFC 6532: jörg@bücher.de sends to 用户@例子.中国, with the UTF-8 address raw in the
+// header too.
+constexpr char kUtf8Sender[] = "j\xc3\xb6rg@b\xc3\xbc" "cher.de";
+constexpr char kUtf8Rcpt[] = "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd";
+// The same as JSON with Python's default ensure_ascii, as smtp_server.py writes the envelope.
+constexpr char kUtf8SenderJson[] = R"(j\u00f6rg@b\u00fccher.de)";
+constexpr char kUtf8RcptJson[] = R"(\u7528\u6237@\u4f8b\u5b50.\u4e2d\u56fd)";
+
+std::string Utf8Message() {
+  return absl::StrCat("From: ", kUtf8Sender, "\r\nTo: =?utf-8?B?5p2O?= <", kUtf8Rcpt,
+                      ">, bob@mx.test\r\nSubject: hi\r\n\r\n.dot and caf\xc3\xa9\r\n");
+}
+
+TEST_F(AiosmtpdTest, Utf8AddressesGoOutRawWhenSmtpUtf8IsOffered) {
+  StartServer({.require_starttls = true});  // aiosmtpd offers SMTPUTF8 by default
+  ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
+  ASSERT_EQ(client_->extensions().count("SMTPUTF8"), 1u);
+  const Envelope envelope{kUtf8Sender, {kUtf8Rcpt, "bob@mx.test"}};
+  TransactionResult r = client_->Send(envelope, Utf8Message());
+  ASSERT_TRUE(r.ok()) << Why(r);
+  client_->Quit();
+
+  DeliveryReport report = ReportFromTransaction(envelope, r, "mx.test");
+  ASSERT_EQ(report.recipients.size(), 2u);
+  for (const RecipientOutcome& o : report.recipients) {
+    EXPECT_EQ(o.result, ReplyClass::kPositive) << o.address << ": " << o.reply.ToString();
+  }
+  ReceivedMessage stored = Stored();
+  EXPECT_TRUE(stored.content == Utf8Message()) << stored.content;
+  EXPECT_THAT(stored.meta, HasSubstr(absl::StrCat(R"("mail_from": ")", kUtf8SenderJson, R"(")")));
+  EXPECT_THAT(stored.meta, HasSubstr(absl::StrCat(R"("rcpt_tos": [")", kUtf8RcptJson,
+                                                  R"(", "bob@mx.test"])")));
+  EXPECT_THAT(stored.meta, HasSubstr(R"("SMTPUTF8")"));
+}
+
+// A server without SMTPUTF8: the UTF-8 recipient gets a permanent failure of its own,
+// through ReportFromTransaction as the worker sees it, and the others get the message; a UTF-8
+// sender fails every recipient and nothing reaches the server.
+TEST_F(AiosmtpdTest, WithoutSmtpUtf8EachUtf8AddressFailsOnItsOwn) {
+  StartServer({.require_starttls = true, .smtputf8 = false});
+  ASSERT_TRUE(Open(TlsOnlyOptions()).ok());
+  ASSERT_EQ(client_->extensions().count("SMTPUTF8"), 0u);
+
+  const Envelope mixed{"alice@kirim.test", {"bob@mx.test", kUtf8Rcpt, "carol@mx.test"}};
+  TransactionResult r = client_->Send(mixed, kMessage);
+  ASSERT_TRUE(r.ok()) << Why(r);
+  DeliveryReport report = ReportFromTransaction(mixed, r, "mx.test");
+  ASSERT_EQ(report.recipients.size(), 3u);
+  EXPECT_EQ(report.recipients[0].result, ReplyClass::kPositive);
+  EXPECT_EQ(report.recipients[1].address, kUtf8Rcpt);
+  EXPECT_EQ(report.recipients[1].result, ReplyClass::kPermanent);
+  EXPECT_EQ(report.recipients[1].reply.code, 553);
+  EXPECT_EQ(report.recipients[1].reply.enhanced_code, "5.6.7");
+  EXPECT_THAT(report.recipients[1].reply.Text(),
+              HasSubstr("does not support SMTPUTF8 (RFC 6531), needed for this recipient"));
+  EXPECT_EQ(report.recipients[2].result, ReplyClass::kPositive);
+  EXPECT_THAT(Stored().meta, HasSubstr(R"("rcpt_tos": ["bob@mx.test", "carol@mx.test"])"));
+
+  const Envelope from_utf8{kUtf8Sender, {"bob@mx.test", "carol@mx.test"}};
+  TransactionResult refused = client_->Send(from_utf8, kMessage);
+  EXPECT_EQ(refused.failed_phase, "mail");
+  DeliveryReport refused_report = ReportFromTransaction(from_utf8, refused, "mx.test");
+  EXPECT_EQ(refused_report.failed_phase, "mail");
+  for (const RecipientOutcome& o : refused_report.recipients) {
+    EXPECT_EQ(o.result, ReplyClass::kPermanent) << o.address;
+    EXPECT_THAT(o.reply.ToString(),
+                HasSubstr("553 5.6.7 not sent: 127.0.0.1:"));
+    EXPECT_THAT(o.reply.ToString(), HasSubstr("needed for the sender address"));
+  }
+  // The session still works, and the refused transaction never reached the server.
+  TransactionResult after = client_->Send({"alice@kirim.test", {"bob@mx.test"}}, "Subject: 3\r\n");
+  ASSERT_TRUE(after.ok()) << Why(after);
+  client_->Quit();
+  EXPECT_EQ(Stored().content, "Subject: 3\r\n");
+  EXPECT_EQ(server_.ReceivedCount(), 2);
 }
 
 TEST_F(AiosmtpdTest, PlaintextClientMeetsRequiredStartTlsAndKeeps530) {

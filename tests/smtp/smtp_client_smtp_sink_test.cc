@@ -23,6 +23,7 @@ namespace {
 using ::kirim::testing::FreePort;
 using ::kirim::testing::Subprocess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr absl::Duration kPeerStart = absl::Seconds(60);
 constexpr absl::Duration kIo = absl::Seconds(30);
@@ -157,6 +158,46 @@ TEST_F(SmtpSinkTest, PlaintextPipelinedDelivery) {
   ASSERT_TRUE(client_->Reset().ok());
   TransactionResult second = client_->Send({"", {"postmaster@sink.test"}}, "Subject: 2\r\n");
   EXPECT_TRUE(second.ok()) << second.failed_phase << " " << second.local_error;
+  client_->Quit();
+}
+
+// smtp-sink does not offer SMTPUTF8 (RFC 6531): a UTF-8 recipient is refused by the client
+// and left out of the pipelined group, the others get the message; a UTF-8 sender sends nothing.
+TEST_F(SmtpSinkTest, WithoutSmtpUtf8Utf8AddressesAreRefusedLocally) {
+  StartSink({});
+  Connect();
+  ASSERT_EQ(client_->extensions().count("SMTPUTF8"), 0u);
+  const std::string utf8_rcpt = "j\xc3\xb6rg@sink.test";
+  TransactionResult r =
+      client_->Send({"alice@kirim.test", {"bob@sink.test", utf8_rcpt, "carol@sink.test"}},
+                    kMessage);
+  ASSERT_TRUE(r.ok()) << r.failed_phase << ": " << r.failed_reply.ToString() << " "
+                      << r.local_error;
+  EXPECT_EQ(r.rcpt_replies[0].code, 250);
+  EXPECT_EQ(r.rcpt_replies[1].ToString(),
+            absl::StrCat("553 5.6.7 not sent: ", conn_->Describe(),
+                         " does not support SMTPUTF8 (RFC 6531), needed for this recipient "
+                         "address"));
+  EXPECT_EQ(r.rcpt_replies[2].code, 250);
+  EXPECT_EQ(r.data_reply.code, 250);
+  bool grouped = false;
+  for (const std::string& w : conn_->writes()) {
+    EXPECT_THAT(w, Not(HasSubstr(utf8_rcpt)));
+    if (absl::StartsWith(w, "MAIL FROM:<alice@kirim.test>")) {
+      grouped = absl::EndsWith(w, "RCPT TO:<bob@sink.test>\r\nRCPT TO:<carol@sink.test>\r\nDATA\r\n");
+    }
+  }
+  EXPECT_TRUE(grouped);
+
+  const size_t writes = conn_->writes().size();
+  TransactionResult refused = client_->Send({"j\xc3\xb6rg@kirim.test", {"bob@sink.test"}}, kMessage);
+  EXPECT_EQ(refused.failed_phase, "mail");
+  EXPECT_EQ(refused.failed_reply.enhanced_code, "5.6.7");
+  EXPECT_EQ(refused.Classify(), ReplyClass::kPermanent);
+  EXPECT_EQ(conn_->writes().size(), writes);
+  // The session is as it was: the next transaction goes through.
+  TransactionResult after = client_->Send({"alice@kirim.test", {"bob@sink.test"}}, kMessage);
+  EXPECT_TRUE(after.ok()) << after.failed_phase << " " << after.local_error;
   client_->Quit();
 }
 

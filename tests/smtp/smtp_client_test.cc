@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/smtp/fake_connection.h"
@@ -580,6 +581,127 @@ TEST_F(SmtpClientTest, Utf8EnvelopeUsesSmtpUtf8WhenOffered) {
   ASSERT_TRUE(client.Handshake().ok());
   ASSERT_TRUE(client.Send({"s@client.test", {"j\xc3\xb6rg@mx.test"}}, "x\r\n").ok());
   EXPECT_EQ(conn_.written_lines()[1], "MAIL FROM:<s@client.test> SMTPUTF8");
+}
+
+// RFC 6531 / 6532 addresses used below: jörg@bücher.de and 用户@例子.中国.
+constexpr char kUtf8Sender[] = "j\xc3\xb6rg@b\xc3\xbc" "cher.de";
+constexpr char kUtf8Rcpt[] = "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe4\xb8\xad\xe5\x9b\xbd";
+
+// The client's own refusal of an address the server cannot take without SMTPUTF8.
+void ExpectNoSmtpUtf8Reply(const Reply& reply, absl::string_view needed_for) {
+  EXPECT_EQ(reply.code, 553);
+  EXPECT_EQ(reply.enhanced_code, "5.6.7");
+  EXPECT_EQ(reply.Text(), absl::StrCat("not sent: fake.test:25 does not support SMTPUTF8 "
+                                       "(RFC 6531), needed for ",
+                                       needed_for));
+  EXPECT_EQ(Classify(reply), ReplyClass::kPermanent);
+}
+
+TEST_F(SmtpClientTest, Utf8EnvelopeGoesOutRawWithSmtpUtf8) {
+  conn_.AddServerLines({"220 mx.test ESMTP", "250-mx.test", "250-8BITMIME", "250 SMTPUTF8",
+                        "250 Ok", "250 Ok", "250 Ok", "354 Go", "250 Ok"});
+  SmtpClient client(conn_, PlainOptions());
+  ASSERT_TRUE(client.Handshake().ok());
+  const std::string message = absl::StrCat("To: ", kUtf8Rcpt, "\r\n\r\nHi\r\n");
+  TransactionResult r = client.Send({kUtf8Sender, {kUtf8Rcpt, "a@mx.test"}}, message);
+  ASSERT_TRUE(r.ok()) << r.failed_phase << " " << r.failed_reply.ToString();
+  EXPECT_THAT(conn_.written_lines(),
+              ElementsAre("EHLO client.test",
+                          absl::StrCat("MAIL FROM:<", kUtf8Sender, "> BODY=8BITMIME SMTPUTF8"),
+                          absl::StrCat("RCPT TO:<", kUtf8Rcpt, ">"), "RCPT TO:<a@mx.test>", "DATA",
+                          absl::StrCat("To: ", kUtf8Rcpt), "", "Hi", "."));
+}
+
+// RFC 6531 §3.4: UTF-8 header fields (a raw RFC 6532 address) need SMTPUTF8 as much as a UTF-8
+// envelope does; 8-bit text in the body alone does not.
+TEST_F(SmtpClientTest, Utf8HeaderFieldsAskForSmtpUtf8ButAUtf8BodyDoesNot) {
+  conn_.AddServerLines({"220 mx.test ESMTP", "250-mx.test", "250 SMTPUTF8"});
+  for (int i = 0; i < 2; ++i) conn_.AddServerLines(AcceptOne());
+  SmtpClient client(conn_, PlainOptions());
+  ASSERT_TRUE(client.Handshake().ok());
+  ASSERT_TRUE(client.Send({"s@client.test", {"a@mx.test"}},
+                          absl::StrCat("Cc: ", kUtf8Rcpt, "\r\n\r\nbody\r\n"))
+                  .ok());
+  ASSERT_TRUE(client.Send({"s@client.test", {"a@mx.test"}}, "Subject: x\r\n\r\ncaf\xc3\xa9\r\n")
+                  .ok());
+  std::vector<std::string> mails;
+  for (const std::string& l : conn_.written_lines()) {
+    if (absl::StartsWith(l, "MAIL")) mails.push_back(l);
+  }
+  EXPECT_THAT(mails, ElementsAre("MAIL FROM:<s@client.test> SMTPUTF8", "MAIL FROM:<s@client.test>"));
+}
+
+TEST_F(SmtpClientTest, Utf8SenderWithoutSmtpUtf8FailsTheTransactionBeforeSendingAnything) {
+  SmtpClient& client = PlainClient();  // SIZE and 8BITMIME, no SMTPUTF8
+  const size_t writes = conn_.writes().size();
+  TransactionResult r = client.Send({kUtf8Sender, {"a@mx.test", kUtf8Rcpt}}, kMessage);
+  EXPECT_EQ(r.failed_phase, "mail");
+  EXPECT_TRUE(r.local_error.ok()) << r.local_error;
+  ExpectNoSmtpUtf8Reply(r.failed_reply, "the sender address");
+  EXPECT_EQ(r.Classify(), ReplyClass::kPermanent);
+  ASSERT_EQ(r.rcpt_replies.size(), 2u);
+  EXPECT_EQ(r.rcpt_replies[0].code, 0);
+  EXPECT_EQ(r.rcpt_replies[1].code, 0);
+  EXPECT_EQ(conn_.writes().size(), writes);
+  // Nothing was opened on the server, so the session goes on without an RSET.
+  EXPECT_TRUE(client.usable());
+  conn_.AddServerLines(AcceptOne());
+  EXPECT_TRUE(client.Send({"s@client.test", {"a@mx.test"}}, kMessage).ok());
+  EXPECT_EQ(conn_.written_lines()[1], "MAIL FROM:<s@client.test> SIZE=23");
+}
+
+TEST_F(SmtpClientTest, Utf8RecipientWithoutSmtpUtf8IsRefusedAloneAndTheOthersGetTheMessage) {
+  SmtpClient& client = PlainClient();
+  conn_.AddServerLines({"250 Ok", "250 2.1.5 Ok a", "550 5.1.1 No such user", "354 Go",
+                        "250 2.0.0 queued"});
+  TransactionResult r =
+      client.Send({"s@client.test", {"a@mx.test", kUtf8Rcpt, "gone@mx.test"}}, kMessage);
+  ASSERT_TRUE(r.ok()) << r.failed_phase << " " << r.failed_reply.ToString();
+  ASSERT_EQ(r.rcpt_replies.size(), 3u);
+  EXPECT_EQ(r.rcpt_replies[0].ToString(), "250 2.1.5 Ok a");
+  ExpectNoSmtpUtf8Reply(r.rcpt_replies[1], "this recipient address");
+  EXPECT_EQ(r.rcpt_replies[2].ToString(), "550 5.1.1 No such user");
+  EXPECT_EQ(r.data_reply.ToString(), "250 2.0.0 queued");
+  EXPECT_THAT(conn_.written_lines(),
+              ElementsAre("EHLO client.test", "MAIL FROM:<s@client.test> SIZE=23",
+                          "RCPT TO:<a@mx.test>", "RCPT TO:<gone@mx.test>", "DATA", "Subject: hi",
+                          "", "Hello.", "."));
+  EXPECT_EQ(conn_.unread(), 0u);
+}
+
+TEST_F(SmtpClientTest, Utf8RecipientWithoutSmtpUtf8IsLeftOutOfThePipelinedGroup) {
+  conn_.AddServerLines({"220 mx.test ESMTP", "250-mx.test", "250 PIPELINING", "250 Ok",
+                        "250 Ok", "354 Go", "250 Ok"});
+  SmtpClient client(conn_, PlainOptions());
+  ASSERT_TRUE(client.Handshake().ok());
+  TransactionResult r = client.Send({"s@client.test", {kUtf8Rcpt, "a@mx.test"}}, kMessage);
+  ASSERT_TRUE(r.ok()) << r.failed_phase << " " << r.failed_reply.ToString();
+  ExpectNoSmtpUtf8Reply(r.rcpt_replies[0], "this recipient address");
+  EXPECT_EQ(r.rcpt_replies[1].code, 250);
+  ASSERT_GE(conn_.writes().size(), 2u);
+  EXPECT_EQ(conn_.writes()[1].data, "MAIL FROM:<s@client.test>\r\nRCPT TO:<a@mx.test>\r\nDATA\r\n");
+}
+
+TEST_F(SmtpClientTest, OnlyUtf8RecipientsWithoutSmtpUtf8FailInRcptWithoutSendingAnything) {
+  SmtpClient& client = PlainClient();
+  const size_t writes = conn_.writes().size();
+  TransactionResult r = client.Send({"s@client.test", {kUtf8Rcpt, "j\xc3\xb6rg@mx.test"}}, kMessage);
+  EXPECT_EQ(r.failed_phase, "rcpt");
+  ExpectNoSmtpUtf8Reply(r.failed_reply, "this recipient address");
+  ExpectNoSmtpUtf8Reply(r.rcpt_replies[0], "this recipient address");
+  ExpectNoSmtpUtf8Reply(r.rcpt_replies[1], "this recipient address");
+  EXPECT_EQ(r.Classify(), ReplyClass::kPermanent);
+  EXPECT_EQ(conn_.writes().size(), writes);
+  EXPECT_TRUE(client.usable());
+}
+
+TEST_F(SmtpClientTest, EnvelopeThatIsNotUtf8IsRefusedLocally) {
+  SmtpClient& client = PlainClient();
+  const size_t writes = conn_.writes().size();
+  TransactionResult r = client.Send({"s@client.test", {"j\xf6rg@mx.test"}}, kMessage);
+  EXPECT_EQ(r.local_error.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.local_error.message(), HasSubstr("recipient 0 is not valid UTF-8"));
+  EXPECT_EQ(conn_.writes().size(), writes);
 }
 
 TEST_F(SmtpClientTest, Greeting421FailsAndQuitIsNotSent) {
