@@ -17,18 +17,25 @@
 //
 // Exit codes: 0 success; 1 the server refused (the gRPC code and details are printed);
 // 2 usage error; 3 the server could not be reached; 4 domains verify found problems.
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -68,6 +75,10 @@ ABSL_FLAG(std::vector<std::string>, algorithms, {},
 ABSL_FLAG(std::string, algorithm, "", "domains rotate: rsa or ed25519 (default: every algorithm)");
 ABSL_FLAG(std::string, dmarc_report_address, "",
           "domains create: DMARC aggregate report mailbox (default dmarc-reports@<domain>)");
+ABSL_FLAG(std::string, file, "", "batch: recipients, CSV (header row; to, variables, meta:<key>) or JSON");
+ABSL_FLAG(std::string, template_name, "", "batch: a stored template (else --subject/--text/--html inline)");
+ABSL_FLAG(int, batch_size, 1000, "batch: recipients per SendBatch call (at most 10000)");
+ABSL_FLAG(std::vector<std::string>, tags, {}, "batch: tags for every message");
 ABSL_FLAG(absl::Duration, interval, absl::Seconds(2), "top: time between refreshes");
 ABSL_FLAG(int, count, 0, "top: refreshes before exiting (0: until interrupted)");
 ABSL_FLAG(std::string, idempotency_key, "", "send: retries with the same key never send twice");
@@ -78,6 +89,7 @@ constexpr int kExitRefused = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnreachable = 3;
 constexpr int kExitNotVerified = 4;
+constexpr int kExitPartlyRefused = 5;
 
 std::string ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -314,8 +326,8 @@ int Quota(kirim::v1::AdminService::Stub& stub) {
   return 0;
 }
 
-int Send(kirim::v1::MailService::Stub& stub) {
-  kirim::v1::SendEmailRequest req;
+// The SendEmailRequest the send flags describe; false (after printing why) on a usage error.
+bool RequestFromFlags(kirim::v1::SendEmailRequest& req) {
   req.set_from(absl::GetFlag(FLAGS_from));
   for (const auto& a : absl::GetFlag(FLAGS_to)) req.add_to(a);
   for (const auto& a : absl::GetFlag(FLAGS_cc)) req.add_cc(a);
@@ -333,8 +345,14 @@ int Send(kirim::v1::MailService::Stub& stub) {
     req.set_priority(kirim::v1::TRANSACTIONAL);
   } else {
     std::cerr << "kirimctl: --priority must be transactional or bulk\n";
-    return kExitUsage;
+    return false;
   }
+  return true;
+}
+
+int Send(kirim::v1::MailService::Stub& stub) {
+  kirim::v1::SendEmailRequest req;
+  if (!RequestFromFlags(req)) return kExitUsage;
   grpc::ClientContext ctx;
   Prepare(&ctx);
   kirim::v1::SendEmailResponse resp;
@@ -577,11 +595,282 @@ int Metrics(kirim::v1::AdminService::Stub& stub, bool top) {
   return 0;
 }
 
+// kirimctl preview: what `send` with the same flags would send, queueing nothing. The message
+// goes to stdout; the route and any refusals to stderr.
+int Preview(kirim::v1::MailService::Stub& stub) {
+  kirim::v1::SendEmailRequest req;
+  if (!RequestFromFlags(req)) return kExitUsage;
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  kirim::v1::PreviewEmailResponse resp;
+  grpc::Status status = stub.PreviewEmail(&ctx, req, &resp);
+  if (!status.ok()) return Report(status);
+  if (absl::GetFlag(FLAGS_output) == "json") {
+    PrintJson(resp);
+    return 0;
+  }
+  std::cout << resp.mime();
+  const auto& r = resp.route();
+  std::cerr << "route: " << kirim::v1::Route::Kind_Name(r.kind());
+  if (!r.host().empty()) std::cerr << " " << r.host() << ":" << r.port();
+  if (r.tls() != kirim::v1::Route::TLS_UNSPECIFIED) std::cerr << " " << kirim::v1::Route::Tls_Name(r.tls());
+  std::cerr << "\n";
+  for (const auto& refusal : resp.refusals()) {
+    std::cerr << "refused: " << refusal.recipient() << ": " << refusal.reason() << "\n";
+  }
+  return 0;
+}
+
+// templates create <id> --subject S [--text T | --text_file F] [--html H | --html_file F] |
+// get <id> | list | delete <id>
+int Templates(kirim::v1::AdminService::Stub& stub, const std::vector<char*>& args) {
+  const std::string verb = args.size() > 2 ? args[2] : "";
+  const std::string name = args.size() == 4 ? ResourceName("templates/", args[3]) : "";
+  grpc::ClientContext ctx;
+  Prepare(&ctx);
+  grpc::Status status;
+  kirim::v1::Template t;
+  if (verb == "create" && args.size() == 4) {
+    kirim::v1::CreateTemplateRequest req;
+    req.set_template_id(args[3]);
+    req.mutable_template_()->set_subject(absl::GetFlag(FLAGS_subject));
+    req.mutable_template_()->set_text_body(absl::GetFlag(FLAGS_text_file).empty()
+                                               ? absl::GetFlag(FLAGS_text)
+                                               : ReadFileOrDie(absl::GetFlag(FLAGS_text_file)));
+    req.mutable_template_()->set_html_body(absl::GetFlag(FLAGS_html_file).empty()
+                                               ? absl::GetFlag(FLAGS_html)
+                                               : ReadFileOrDie(absl::GetFlag(FLAGS_html_file)));
+    status = stub.CreateTemplate(&ctx, req, &t);
+  } else if (verb == "get" && args.size() == 4) {
+    kirim::v1::GetTemplateRequest req;
+    req.set_name(name);
+    status = stub.GetTemplate(&ctx, req, &t);
+  } else if (verb == "delete" && args.size() == 4) {
+    kirim::v1::DeleteTemplateRequest req;
+    req.set_name(name);
+    kirim::v1::DeleteTemplateResponse resp;
+    status = stub.DeleteTemplate(&ctx, req, &resp);
+    if (!status.ok()) return Report(status);
+    std::cout << "deleted " << name << "\n";
+    return 0;
+  } else if (verb == "list" && args.size() == 3) {
+    kirim::v1::ListTemplatesResponse all;
+    kirim::v1::ListTemplatesRequest req;
+    for (bool first = true; first || !req.page_token().empty(); first = false) {
+      grpc::ClientContext page_ctx;
+      Prepare(&page_ctx);
+      kirim::v1::ListTemplatesResponse page;
+      status = stub.ListTemplates(&page_ctx, req, &page);
+      if (!status.ok()) return Report(status);
+      all.mutable_templates()->MergeFrom(page.templates());
+      req.set_page_token(page.next_page_token());
+    }
+    if (absl::GetFlag(FLAGS_output) == "json") {
+      PrintJson(all);
+    } else {
+      for (const auto& each : all.templates()) std::cout << each.name() << "  " << each.subject() << "\n";
+    }
+    return 0;
+  } else {
+    std::cerr << absl::ProgramUsageMessage() << "\n";
+    return kExitUsage;
+  }
+  if (!status.ok()) return Report(status);
+  PrintJson(t);
+  return 0;
+}
+
+// One row of a recipients file: the address, the template variables and metadata.
+struct BatchRow {
+  std::string to;
+  std::map<std::string, std::string> variables, metadata;
+};
+
+// RFC 4180 CSV: a header row naming the columns; "to" (or "email") is the address, columns
+// named "meta:<key>" go to metadata, every other column is a template variable.
+bool ParseCsv(const std::string& text, std::vector<BatchRow>* rows, std::string* error) {
+  std::vector<std::vector<std::string>> table(1);
+  std::string field;
+  bool quoted = false, any = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') { field += '"'; ++i; }
+      else if (c == '"') quoted = false;
+      else field += c;
+    } else if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == ',') {
+      table.back().push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      table.back().push_back(std::move(field));
+      field.clear();
+      table.emplace_back();
+    } else {
+      field += c;
+      any = true;
+    }
+  }
+  if (quoted) { *error = "unterminated quoted field"; return false; }
+  if (!field.empty() || !table.back().empty()) table.back().push_back(std::move(field));
+  (void)any;
+  while (!table.empty() && (table.back().empty() || (table.back().size() == 1 && table.back()[0].empty()))) {
+    table.pop_back();
+  }
+  if (table.empty()) { *error = "empty file"; return false; }
+  const std::vector<std::string> header = table[0];
+  int to_col = -1;
+  for (size_t c = 0; c < header.size(); ++c) {
+    if (header[c] == "to" || header[c] == "email") to_col = static_cast<int>(c);
+  }
+  if (to_col < 0) { *error = "the header row has no \"to\" (or \"email\") column"; return false; }
+  for (size_t r = 1; r < table.size(); ++r) {
+    if (table[r].size() != header.size()) {
+      *error = absl::StrCat("line ", r + 1, ": ", table[r].size(), " fields, the header has ",
+                            header.size());
+      return false;
+    }
+    BatchRow row;
+    for (size_t c = 0; c < header.size(); ++c) {
+      if (static_cast<int>(c) == to_col) row.to = table[r][c];
+      else if (absl::StartsWith(header[c], "meta:")) row.metadata[header[c].substr(5)] = table[r][c];
+      else row.variables[header[c]] = table[r][c];
+    }
+    rows->push_back(std::move(row));
+  }
+  return true;
+}
+
+// JSON: an array of {"to": ..., "variables": {...}, "metadata": {...}}, or flat objects whose
+// other string fields are the variables.
+bool ParseJson(const std::string& text, std::vector<BatchRow>* rows, std::string* error) {
+  google::protobuf::ListValue list;
+  if (!google::protobuf::util::JsonStringToMessage(text, &list).ok()) {
+    *error = "not a JSON array of objects";
+    return false;
+  }
+  auto str = [](const google::protobuf::Value& v) {
+    if (v.has_string_value()) return v.string_value();
+    if (v.has_number_value()) return absl::StrCat(v.number_value());
+    if (v.has_bool_value()) return std::string(v.bool_value() ? "true" : "false");
+    return std::string();
+  };
+  for (int i = 0; i < list.values_size(); ++i) {
+    const auto& v = list.values(i);
+    if (!v.has_struct_value()) { *error = absl::StrCat("item ", i, " is not an object"); return false; }
+    BatchRow row;
+    for (const auto& [k, field] : v.struct_value().fields()) {
+      if (k == "to" || k == "email") row.to = str(field);
+      else if ((k == "variables" || k == "metadata") && field.has_struct_value()) {
+        for (const auto& [vk, vv] : field.struct_value().fields()) {
+          (k == "variables" ? row.variables : row.metadata)[vk] = str(vv);
+        }
+      } else {
+        row.variables[k] = str(field);
+      }
+    }
+    rows->push_back(std::move(row));
+  }
+  return true;
+}
+
+// kirimctl batch: sends a recipients file through SendBatch in pages of --batch_size, each with
+// an idempotency key derived from the run's key (default: a hash of the file and template), so
+// running the same command again never sends twice. Progress on stderr; a summary at the end.
+// Exit 0 when every recipient was accepted, 5 when some were refused (listed), 1 when a page
+// was refused as a whole.
+int Batch(kirim::v1::MailService::Stub& stub) {
+  const std::string path = absl::GetFlag(FLAGS_file);
+  if (path.empty()) {
+    std::cerr << "kirimctl: batch needs --file recipients.csv|.json\n";
+    return kExitUsage;
+  }
+  const std::string text = ReadFileOrDie(path);
+  std::vector<BatchRow> rows;
+  std::string error;
+  const bool json = absl::EndsWith(path, ".json");
+  if (!(json ? ParseJson(text, &rows, &error) : ParseCsv(text, &rows, &error))) {
+    std::cerr << "kirimctl: " << path << ": " << error << "\n";
+    return kExitUsage;
+  }
+  kirim::v1::SendBatchRequest base;
+  base.set_from(absl::GetFlag(FLAGS_from));
+  const std::string tpl = absl::GetFlag(FLAGS_template_name);
+  if (!tpl.empty()) {
+    base.set_template_name(ResourceName("templates/", tpl));
+  } else {
+    auto* t = base.mutable_inline_template();
+    t->set_subject(absl::GetFlag(FLAGS_subject));
+    t->set_text_body(absl::GetFlag(FLAGS_text_file).empty() ? absl::GetFlag(FLAGS_text)
+                                                            : ReadFileOrDie(absl::GetFlag(FLAGS_text_file)));
+    t->set_html_body(absl::GetFlag(FLAGS_html_file).empty() ? absl::GetFlag(FLAGS_html)
+                                                            : ReadFileOrDie(absl::GetFlag(FLAGS_html_file)));
+  }
+  for (const auto& tag : absl::GetFlag(FLAGS_tags)) base.add_tags(tag);
+  base.set_priority(absl::GetFlag(FLAGS_priority) == "transactional" ? kirim::v1::TRANSACTIONAL
+                                                                      : kirim::v1::BULK);
+  std::string run_key = absl::GetFlag(FLAGS_idempotency_key);
+  if (run_key.empty()) {
+    // Deterministic across runs (absl::Hash is seeded per process): the same file and message
+    // always make the same keys.
+    const std::string material = absl::StrCat(text, "\n", base.SerializeAsString());
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
+    run_key = absl::StrCat("kirimctl-batch-",
+                           absl::BytesToHexString(absl::string_view(
+                               reinterpret_cast<const char*>(digest), 16)));
+  }
+  const int page = std::max(1, std::min(absl::GetFlag(FLAGS_batch_size), 10000));
+  int accepted = 0, rejected = 0, done = 0;
+  std::vector<std::string> refusals;
+  const int total = static_cast<int>(rows.size());
+  for (int start = 0; start < total; start += page) {
+    kirim::v1::SendBatchRequest req = base;
+    req.set_idempotency_key(absl::StrCat(run_key, "/", start / page));
+    const int end = std::min(total, start + page);
+    for (int i = start; i < end; ++i) {
+      auto* r = req.add_recipients();
+      r->set_to(rows[i].to);
+      r->mutable_variables()->insert(rows[i].variables.begin(), rows[i].variables.end());
+      r->mutable_metadata()->insert(rows[i].metadata.begin(), rows[i].metadata.end());
+    }
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    kirim::v1::SendBatchResponse resp;
+    grpc::Status status = stub.SendBatch(&ctx, req, &resp);
+    if (!status.ok()) {
+      std::cerr << "\n";
+      return Report(status);
+    }
+    accepted += resp.accepted_count();
+    rejected += resp.rejected_count();
+    for (const auto& item : resp.items()) {
+      if (item.id().empty()) {
+        refusals.push_back(absl::StrCat("row ", start + item.index() + 1, " (", rows[start + item.index()].to,
+                                        "): ", item.error_message()));
+      }
+    }
+    done = end;
+    const int width = 30, filled = total == 0 ? width : done * width / total;
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
+              << done << "/" << total << "  accepted " << accepted << "  refused " << rejected
+              << std::flush;
+  }
+  std::cerr << "\n";
+  std::cout << "accepted " << accepted << " of " << total << ", refused " << rejected << "\n";
+  for (size_t i = 0; i < refusals.size() && i < 50; ++i) std::cout << "  " << refusals[i] << "\n";
+  if (refusals.size() > 50) std::cout << "  ... and " << refusals.size() - 50 << " more\n";
+  return rejected == 0 ? 0 : kExitPartlyRefused;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "kirimctl [flags] send|get|keys|suppression|quota|domains|metrics|top\n"
+      "kirimctl [flags] send|preview|batch|get|templates|keys|suppression|quota|domains|metrics|top\n"
       "  send  --from F --to A[,B] [--cc ..] [--bcc ..] --subject S --text T [--html H]\n"
       "  get   <message id or messages/{id}>\n"
       "  keys  create --display_name N --scopes send,read[,domains,admin] [--tenant T]\n"
@@ -589,6 +878,10 @@ int main(int argc, char** argv) {
       "  suppression  list | add <address> [--reason manual|hard_bounce|unsubscribe|complaint]\n"
       "               [--detail D] | remove <address>\n"
       "  quota\n"
+      "  preview  the same flags as send: prints the message that would go out, queues nothing\n"
+      "  batch  --file rcpts.csv|.json --from F (--template_name T | --subject S --text T)\n"
+      "         [--batch_size 1000] [--idempotency_key K]   (exit 5: some refused)\n"
+      "  templates  create <id> --subject S --text T [--html H] | get <id> | list | delete <id>\n"
       "  metrics  the figures of GetMetrics as a table | top [--interval 2s] [--count N]\n"
       "  domains  create <domain> [--algorithms rsa,ed25519] [--dmarc_report_address A]\n"
       "           get|verify|delete <domain> | list | rotate <domain> [--algorithm rsa|ed25519]\n"
@@ -616,6 +909,9 @@ int main(int argc, char** argv) {
   if (command == "keys") return Keys(*admin, args);
   if (command == "suppression") return Suppression(*admin, args);
   if (command == "quota") return Quota(*admin);
+  if (command == "preview") return Preview(*stub);
+  if (command == "batch") return Batch(*stub);
+  if (command == "templates") return Templates(*admin, args);
   if (command == "metrics") return Metrics(*admin, false);
   if (command == "top") return Metrics(*admin, true);
   if (command == "domains") {

@@ -14,6 +14,7 @@
 #include "server/common/status_details.h"
 #include "server/common/status_macros.h"
 #include "server/metrics/buckets.h"
+#include "server/templates/template_engine.h"
 
 namespace kirim {
 AdminApi::AdminApi(ApiKeyStore& keys, SuppressionStore& suppressions, SendLimiter& limiter,
@@ -154,6 +155,73 @@ absl::StatusOr<v1::ApiKey> AdminApi::RevokeApiKey(const Principal& caller,
   logger_.Info("admin", "api_key_revoked",
                {{"tenant", caller.tenant}, {"key_id", revoked.key_id}, {"by_key_id", caller.key_id}});
   return revoked.ToProto();
+}
+
+namespace {
+
+// "templates/{id}" -> the id; INVALID_ARGUMENT naming `name` otherwise.
+absl::StatusOr<std::string> TemplateIdOf(absl::string_view name) {
+  absl::StatusOr<std::string> id = ParseTemplateName(name);
+  if (!id.ok()) return InvalidField("name", std::string(id.status().message()));
+  return id;
+}
+
+absl::Status TemplatesDisabled() {
+  return absl::UnimplementedError("stored templates are not enabled");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Template> AdminApi::CreateTemplate(const Principal& caller,
+                                                      const v1::CreateTemplateRequest& request) {
+  if (options_.templates == nullptr) return TemplatesDisabled();
+  FieldViolations bad;
+  if (absl::Status s = ValidateTemplateId(request.template_id()); !s.ok()) {
+    bad.Add("template_id", std::string(s.message()));
+  }
+  if (absl::Status s = CompiledTemplate::Compile(request.template_()).status(); !s.ok()) {
+    bad.Add("template", std::string(s.message()));
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  KIRIM_ASSIGN_OR_RETURN(v1::Template t,
+                         options_.templates->Create(caller.tenant, request.template_id(),
+                                                    request.template_(), clock_.Now()));
+  logger_.Info("admin", "template_created",
+               {{"tenant", caller.tenant}, {"template", t.name()}, {"by_key_id", caller.key_id}});
+  return t;
+}
+
+absl::StatusOr<v1::Template> AdminApi::GetTemplate(const Principal& caller,
+                                                   const v1::GetTemplateRequest& request) {
+  if (options_.templates == nullptr) return TemplatesDisabled();
+  KIRIM_ASSIGN_OR_RETURN(std::string id, TemplateIdOf(request.name()));
+  return options_.templates->Get(caller.tenant, id);
+}
+
+absl::StatusOr<v1::ListTemplatesResponse> AdminApi::ListTemplates(
+    const Principal& caller, const v1::ListTemplatesRequest& request) {
+  if (options_.templates == nullptr) return TemplatesDisabled();
+  if (request.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  absl::StatusOr<std::pair<std::vector<v1::Template>, std::string>> page =
+      options_.templates->List(caller.tenant, request.page_size(), request.page_token());
+  if (absl::IsInvalidArgument(page.status())) {
+    return InvalidField("page_token", std::string(page.status().message()));
+  }
+  KIRIM_RETURN_IF_ERROR(page.status());
+  v1::ListTemplatesResponse response;
+  for (v1::Template& t : page->first) *response.add_templates() = std::move(t);
+  response.set_next_page_token(page->second);
+  return response;
+}
+
+absl::StatusOr<v1::DeleteTemplateResponse> AdminApi::DeleteTemplate(
+    const Principal& caller, const v1::DeleteTemplateRequest& request) {
+  if (options_.templates == nullptr) return TemplatesDisabled();
+  KIRIM_ASSIGN_OR_RETURN(std::string id, TemplateIdOf(request.name()));
+  KIRIM_RETURN_IF_ERROR(options_.templates->Delete(caller.tenant, id));
+  logger_.Info("admin", "template_deleted",
+               {{"tenant", caller.tenant}, {"template", request.name()}, {"by_key_id", caller.key_id}});
+  return v1::DeleteTemplateResponse();
 }
 
 absl::StatusOr<v1::Metrics> AdminApi::GetMetrics(const Principal& caller,

@@ -20,6 +20,7 @@
 #include "server/limits/send_limiter.h"
 #include "server/queue/queue_controls.h"
 #include "server/queue/queue_stats.h"
+#include "server/templates/template_store.h"
 #include "server/suppression/suppression_store.h"
 
 namespace kirim {
@@ -29,6 +30,8 @@ struct AdminApiOptions {
   std::string operator_tenant = "default";
   // GetMetrics: how many destination domains the operator's view lists.
   size_t top_destinations = 20;
+  // Stored templates (may be null: the template RPCs answer UNIMPLEMENTED).
+  TemplateStore* templates = nullptr;
 };
 
 class AdminApi {
@@ -55,6 +58,18 @@ class AdminApi {
       const Principal& caller, const v1::ListDestinationsRequest& request);
   absl::StatusOr<v1::RetryNowResponse> RetryNow(const Principal& caller,
                                                 const v1::RetryNowRequest& request);
+
+  // Templates of the caller's tenant, named "templates/{template_id}". CreateTemplate compiles
+  // the template first (INVALID_ARGUMENT naming the part and position of a syntax error);
+  // ALREADY_EXISTS for an id in use (delete it first to replace it).
+  absl::StatusOr<v1::Template> CreateTemplate(const Principal& caller,
+                                              const v1::CreateTemplateRequest& request);
+  absl::StatusOr<v1::Template> GetTemplate(const Principal& caller,
+                                           const v1::GetTemplateRequest& request);
+  absl::StatusOr<v1::ListTemplatesResponse> ListTemplates(const Principal& caller,
+                                                          const v1::ListTemplatesRequest& request);
+  absl::StatusOr<v1::DeleteTemplateResponse> DeleteTemplate(
+      const Principal& caller, const v1::DeleteTemplateRequest& request);
 
   // The secret is in the response once and nowhere else (never logged, never stored).
   absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Principal& caller,

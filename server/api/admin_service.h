@@ -26,10 +26,10 @@ class AdminService final : public v1::AdminService::CallbackService {
   KIRIM_GUARDED_RPC(ListDestinations, v1::ListDestinationsRequest, v1::ListDestinationsResponse)
   KIRIM_GUARDED_RPC(RetryNow, v1::RetryNowRequest, v1::RetryNowResponse)
 
-  KIRIM_GUARDED_UNIMPLEMENTED(CreateTemplate, v1::CreateTemplateRequest, v1::Template)
-  KIRIM_GUARDED_UNIMPLEMENTED(GetTemplate, v1::GetTemplateRequest, v1::Template)
-  KIRIM_GUARDED_UNIMPLEMENTED(ListTemplates, v1::ListTemplatesRequest, v1::ListTemplatesResponse)
-  KIRIM_GUARDED_UNIMPLEMENTED(DeleteTemplate, v1::DeleteTemplateRequest, v1::DeleteTemplateResponse)
+  KIRIM_GUARDED_RPC(CreateTemplate, v1::CreateTemplateRequest, v1::Template)
+  KIRIM_GUARDED_RPC(GetTemplate, v1::GetTemplateRequest, v1::Template)
+  KIRIM_GUARDED_RPC(ListTemplates, v1::ListTemplatesRequest, v1::ListTemplatesResponse)
+  KIRIM_GUARDED_RPC(DeleteTemplate, v1::DeleteTemplateRequest, v1::DeleteTemplateResponse)
 
  private:
   static std::string Method(absl::string_view name) {

@@ -4,6 +4,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/address/address.h"
+#include "server/templates/template_engine.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/common/proto_time.h"
@@ -120,6 +123,45 @@ absl::Status MailApi::EnqueueFailed(const Principal& caller, const TenantLimits&
   }
 }
 
+StoredMessage MailApi::NewRecord(const Principal& caller, const v1::SendEmailRequest& request,
+                                 const ValidatedSend& valid, const std::string& id,
+                                 absl::Time now) const {
+  // The Message-ID's right side is the From domain, so it aligns with what DKIM will sign.
+  const std::string id_domain = valid.from.domain.empty() || valid.from.domain[0] == '['
+                                    ? options_.hostname
+                                    : valid.from.domain;
+
+  StoredMessage record;
+  record.set_tenant(caller.tenant);
+  *record.mutable_request() = request;
+  record.set_envelope_from(valid.envelope_from);
+  for (const std::string& rcpt : valid.envelope_recipients) record.add_envelope_recipients(rcpt);
+
+  v1::Message& m = *record.mutable_message();
+  m.set_id(id);
+  m.set_name(MessageName(id));
+  m.set_state(v1::QUEUED);
+  m.set_message_id_header(absl::StrCat("<", id, "@", id_domain, ">"));
+  m.set_from(request.from());
+  m.set_subject(request.subject());
+  m.set_priority(request.priority() == v1::PRIORITY_UNSPECIFIED ? v1::TRANSACTIONAL
+                                                                : request.priority());
+  *m.mutable_tags() = request.tags();
+  *m.mutable_metadata() = request.metadata();
+  *m.mutable_create_time() = ToProtoTime(now);
+  *m.mutable_update_time() = ToProtoTime(now);
+  if (valid.send_at.has_value()) *m.mutable_send_time() = ToProtoTime(*valid.send_at);
+  m.set_size_bytes(valid.estimated_bytes);
+  for (const std::string& rcpt : valid.envelope_recipients) {
+    auto* r = m.add_recipients();
+    r->set_address(rcpt);
+    r->set_state(v1::RECIPIENT_PENDING);
+    *r->mutable_update_time() = ToProtoTime(now);
+  }
+
+  return record;
+}
+
 absl::StatusOr<v1::SendEmailResponse> MailApi::SendEmail(const Principal& caller,
                                                          const v1::SendEmailRequest& request) {
   absl::StatusOr<v1::SendEmailResponse> response = Accept(caller, request);
@@ -161,38 +203,8 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::Accept(const Principal& caller,
   const std::string id =
       key.empty() ? NewMessageId(clock_, random_)
                   : NewMessageId(clock_, random_, ShardSelectorForKey(caller.tenant, key));
-  // The Message-ID's right side is the From domain, so it aligns with what DKIM will sign.
-  const std::string id_domain = valid.from.domain.empty() || valid.from.domain[0] == '['
-                                    ? options_.hostname
-                                    : valid.from.domain;
-
-  StoredMessage record;
-  record.set_tenant(caller.tenant);
-  *record.mutable_request() = request;
-  record.set_envelope_from(valid.envelope_from);
-  for (const std::string& rcpt : valid.envelope_recipients) record.add_envelope_recipients(rcpt);
-
+  StoredMessage record = NewRecord(caller, request, valid, id, now);
   v1::Message& m = *record.mutable_message();
-  m.set_id(id);
-  m.set_name(MessageName(id));
-  m.set_state(v1::QUEUED);
-  m.set_message_id_header(absl::StrCat("<", id, "@", id_domain, ">"));
-  m.set_from(request.from());
-  m.set_subject(request.subject());
-  m.set_priority(request.priority() == v1::PRIORITY_UNSPECIFIED ? v1::TRANSACTIONAL
-                                                                : request.priority());
-  *m.mutable_tags() = request.tags();
-  *m.mutable_metadata() = request.metadata();
-  *m.mutable_create_time() = ToProtoTime(now);
-  *m.mutable_update_time() = ToProtoTime(now);
-  if (valid.send_at.has_value()) *m.mutable_send_time() = ToProtoTime(*valid.send_at);
-  m.set_size_bytes(valid.estimated_bytes);
-  for (const std::string& rcpt : valid.envelope_recipients) {
-    auto* r = m.add_recipients();
-    r->set_address(rcpt);
-    r->set_state(v1::RECIPIENT_PENDING);
-    *r->mutable_update_time() = ToProtoTime(now);
-  }
 
   // The suppression list decides per recipient, before anything is charged or stored.
   std::vector<v1::Event> suppressed_events;
@@ -277,6 +289,160 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::Accept(const Principal& caller,
   response.set_id(id);
   response.set_name(m.name());
   response.set_message_id_header(m.message_id_header());
+  return response;
+}
+
+absl::StatusOr<v1::SendBatchResponse> MailApi::SendBatch(const Principal& caller,
+                                                         const v1::SendBatchRequest& request) {
+  FieldViolations bad;
+  if (request.recipients().empty()) bad.Add("recipients", "at least one recipient is required");
+  if (request.recipients_size() > options_.max_batch_recipients) {
+    bad.Add("recipients", absl::StrCat("at most ", options_.max_batch_recipients,
+                                       " per call; send larger campaigns in pages, each with its "
+                                       "own idempotency_key"));
+  }
+  if (request.from().empty()) bad.Add("from", "required");
+  if (request.template_source_case() == v1::SendBatchRequest::TEMPLATE_SOURCE_NOT_SET) {
+    bad.Add("template_name", "a stored template name or an inline_template is required");
+  }
+  if (!bad.empty()) return bad.ToStatus();
+
+  // The template: stored or inline, compiled once for every recipient.
+  v1::Template source;
+  if (request.has_inline_template()) {
+    source = request.inline_template();
+  } else {
+    absl::StatusOr<std::string> id = ParseTemplateName(request.template_name());
+    if (!id.ok()) return InvalidField("template_name", std::string(id.status().message()));
+    if (options_.templates == nullptr) {
+      return InvalidField("template_name", "stored templates are not enabled; send inline_template");
+    }
+    absl::StatusOr<v1::Template> stored = options_.templates->Get(caller.tenant, *id);
+    if (absl::IsNotFound(stored.status())) {
+      return InvalidField("template_name", absl::StrCat("no template ", request.template_name()));
+    }
+    if (absl::IsUnavailable(stored.status())) return StoreUnavailable();
+    KIRIM_RETURN_IF_ERROR(stored.status());
+    source = *std::move(stored);
+  }
+  absl::StatusOr<CompiledTemplate> compiled = CompiledTemplate::Compile(source);
+  if (!compiled.ok()) {
+    return InvalidField(request.has_inline_template() ? "inline_template" : "template_name",
+                        std::string(compiled.status().message()));
+  }
+
+  // One send policy verdict for the whole batch (the From is shared).
+  if (sender_policy_ != nullptr) {
+    absl::StatusOr<Mailbox> from = ParseMailbox(request.from());
+    if (!from.ok()) return InvalidField("from", std::string(from.status().message()));
+    absl::Status allowed = sender_policy_->Check(caller.tenant, from->domain);
+    if (absl::IsUnavailable(allowed)) return StoreUnavailable();
+    KIRIM_RETURN_IF_ERROR(allowed);
+  }
+
+  v1::SendBatchResponse response;
+  for (int i = 0; i < request.recipients_size(); ++i) {
+    const v1::BatchRecipient& rcpt = request.recipients(i);
+    v1::SendBatchResponse::Item* item = response.add_items();
+    item->set_index(i);
+    auto refuse = [&](const absl::Status& status) {
+      item->set_error_code(static_cast<int>(status.code()));
+      item->set_error_message(absl::StrCat("recipients[", i, "]: ", status.message()));
+      response.set_rejected_count(response.rejected_count() + 1);
+    };
+    absl::StatusOr<RenderedParts> parts = compiled->Render(rcpt.variables());
+    if (!parts.ok()) {
+      const std::string variable = MissingVariable(parts.status());
+      refuse(absl::InvalidArgumentError(
+          variable.empty() ? std::string(parts.status().message())
+                           : absl::StrCat("variables.", variable, ": ", parts.status().message())));
+      continue;
+    }
+    v1::SendEmailRequest one;
+    one.set_from(request.from());
+    *one.mutable_reply_to() = request.reply_to();
+    one.add_to(rcpt.to());
+    one.set_subject(std::move(parts->subject));
+    one.set_text_body(std::move(parts->text_body));
+    one.set_html_body(std::move(parts->html_body));
+    *one.mutable_attachments() = request.attachments();
+    *one.mutable_headers() = request.headers();
+    *one.mutable_tags() = request.tags();
+    *one.mutable_metadata() = rcpt.metadata();
+    if (!rcpt.idempotency_key().empty()) {
+      one.set_idempotency_key(rcpt.idempotency_key());
+    } else if (!request.idempotency_key().empty()) {
+      one.set_idempotency_key(absl::StrCat(request.idempotency_key(), "/", i));
+    }
+    if (request.has_send_at()) *one.mutable_send_at() = request.send_at();
+    one.set_priority(request.priority() == v1::PRIORITY_UNSPECIFIED ? v1::BULK
+                                                                     : request.priority());
+    absl::StatusOr<v1::SendEmailResponse> sent = SendEmail(caller, one);
+    if (!sent.ok()) {
+      refuse(sent.status());
+      continue;
+    }
+    item->set_id(sent->id());
+    response.set_accepted_count(response.accepted_count() + 1);
+  }
+  logger_.Info("api", "batch",
+               {{"tenant", caller.tenant},
+                {"recipients", std::to_string(request.recipients_size())},
+                {"accepted", std::to_string(response.accepted_count())},
+                {"rejected", std::to_string(response.rejected_count())}});
+  return response;
+}
+
+absl::StatusOr<v1::PreviewEmailResponse> MailApi::PreviewEmail(
+    const Principal& caller, const v1::SendEmailRequest& request) {
+  const absl::Time now = clock_.Now();
+  KIRIM_ASSIGN_OR_RETURN(ValidatedSend valid, ValidateSendEmail(request, options_.limits, now));
+  v1::PreviewEmailResponse response;
+  if (sender_policy_ != nullptr) {
+    absl::Status allowed = sender_policy_->Check(caller.tenant, valid.from.domain);
+    if (absl::IsUnavailable(allowed)) return StoreUnavailable();
+    if (!allowed.ok()) {
+      auto* r = response.add_refusals();
+      r->set_recipient(request.from());
+      r->set_reason(std::string(allowed.message()));
+    }
+  }
+  const StoredMessage record = NewRecord(caller, request, valid, NewMessageId(clock_, random_), now);
+  if (suppressions_ != nullptr) {
+    absl::StatusOr<std::vector<std::optional<SuppressionEntry>>> hits =
+        suppressions_->Lookup(caller.tenant, valid.envelope_recipients);
+    if (!hits.ok()) return StoreUnavailable();
+    for (size_t i = 0; i < hits->size(); ++i) {
+      if (!(*hits)[i].has_value()) continue;
+      const SuppressionEntry& entry = *(*hits)[i];
+      auto* r = response.add_refusals();
+      r->set_recipient(valid.envelope_recipients[i]);
+      r->set_reason(absl::StrCat("suppressed (", v1::Suppression::Reason_Name(entry.reason),
+                                 entry.detail.empty() ? "" : ": ", entry.detail, ")"));
+    }
+  }
+  KIRIM_ASSIGN_OR_RETURN(std::string content,
+                         ComposeMessage(record, random_, options_.unsubscribe, now));
+  if (options_.signer != nullptr) {
+    KIRIM_ASSIGN_OR_RETURN(content,
+                           options_.signer->Sign(caller.tenant, valid.from.domain, std::move(content)));
+  }
+  response.set_mime(std::move(content));
+  if (options_.route && !valid.envelope_recipients.empty()) {
+    const std::string& first = valid.envelope_recipients[0];
+    absl::StatusOr<v1::Route> route =
+        options_.route(valid.from.domain, first.substr(first.rfind('@') + 1));
+    if (route.ok()) {
+      *response.mutable_route() = *std::move(route);
+    } else if (absl::IsUnavailable(route.status())) {
+      return WithRetryDelay(absl::UnavailableError(absl::StrCat(
+                                "the route cannot be worked out now: ", route.status().message())),
+                            absl::Seconds(1));
+    } else {
+      return route.status();
+    }
+  }
+  logger_.Info("api", "previewed", {{"tenant", caller.tenant}});
   return response;
 }
 

@@ -9,6 +9,7 @@
 #ifndef KIRIM_SERVER_API_MAIL_API_H_
 #define KIRIM_SERVER_API_MAIL_API_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -22,7 +23,10 @@
 #include "server/events/event_filter.h"
 #include "server/limits/send_limiter.h"
 #include "server/queue/message_queue.h"
+#include "server/compose/compose.h"
+#include "server/domains/message_signer.h"
 #include "server/domains/sender_policy.h"
+#include "server/templates/template_store.h"
 #include "server/api/api_status.h"
 #include "server/metrics/metrics.h"
 #include "server/queue/queue_stats.h"
@@ -42,6 +46,16 @@ struct MailApiOptions {
   // Prometheus metrics, and the tenant's cluster-wide counters (GetMetrics).
   Metrics* metrics = nullptr;
   QueueStats* stats = nullptr;
+  // SendBatch: stored templates (may be null: inline templates only) and the batch size cap.
+  TemplateStore* templates = nullptr;
+  int max_batch_recipients = 10000;
+  // PreviewEmail: what the worker would do to the bytes (may be null: unsigned, no unsubscribe
+  // headers) and how the route would be chosen (may be empty: no route in the answer).
+  MessageSigner* signer = nullptr;
+  const UnsubscribeHeaders* unsubscribe = nullptr;
+  std::function<absl::StatusOr<v1::Route>(absl::string_view sender_domain,
+                                          absl::string_view recipient_domain)>
+      route;
 };
 
 // One WatchEvents call's position and filter; NextEvents moves it forward.
@@ -78,6 +92,23 @@ class MailApi {
   absl::StatusOr<v1::SendEmailResponse> SendEmail(const Principal& caller,
                                                   const v1::SendEmailRequest& request);
 
+  // One template (stored or inline), one message per recipient, each validated, limited,
+  // suppressed and queued like a SendEmail of its own: a recipient's refusal is its item's error
+  // and never fails the others. Batch-level problems (no recipients, more than
+  // max_batch_recipients, a template that does not compile or does not exist, a From domain the
+  // send policy refuses) fail the whole call and queue nothing. With an idempotency_key each
+  // recipient's key defaults to "<key>/<index>", so a retried call answers with the same ids
+  // (deduplicated) and never doubles the batch. Campaigns larger than one call: send pages,
+  // each with its own key (kirimctl batch does).
+  absl::StatusOr<v1::SendBatchResponse> SendBatch(const Principal& caller,
+                                                  const v1::SendBatchRequest& request);
+
+  // What SendEmail would do, without doing it: the exact bytes (composed and DKIM-signed as the
+  // worker would), the route, and the refusals (send policy, suppressed recipients). Stores,
+  // charges and queues nothing. INVALID_ARGUMENT as SendEmail.
+  absl::StatusOr<v1::PreviewEmailResponse> PreviewEmail(const Principal& caller,
+                                                        const v1::SendEmailRequest& request);
+
   // NOT_FOUND for an unknown id and for another tenant's id alike (no existence leak).
   absl::StatusOr<v1::Message> GetMessage(const Principal& caller,
                                          const v1::GetMessageRequest& request);
@@ -105,6 +136,9 @@ class MailApi {
   }
 
  private:
+  // The record SendEmail stores for a validated request (state QUEUED, recipients PENDING).
+  StoredMessage NewRecord(const Principal& caller, const v1::SendEmailRequest& request,
+                          const ValidatedSend& valid, const std::string& id, absl::Time now) const;
   // SendEmail without the counting.
   absl::StatusOr<v1::SendEmailResponse> Accept(const Principal& caller,
                                                const v1::SendEmailRequest& request);

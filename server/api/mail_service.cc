@@ -50,15 +50,17 @@ grpc::ServerWriteReactor<v1::Event>* MailService::WatchEvents(
 }
 
 grpc::ServerUnaryReactor* MailService::SendBatch(grpc::CallbackServerContext* context,
-                                                 const v1::SendBatchRequest*,
-                                                 v1::SendBatchResponse*) {
-  return Unimplemented(context, guard_, Method("SendBatch"));
+                                                 const v1::SendBatchRequest* request,
+                                                 v1::SendBatchResponse* response) {
+  return ServeUnary(context, guard_, Method("SendBatch"), response,
+                    [&](const Principal& p) { return api_.SendBatch(p, *request); });
 }
 
 grpc::ServerUnaryReactor* MailService::PreviewEmail(grpc::CallbackServerContext* context,
-                                                    const v1::SendEmailRequest*,
-                                                    v1::PreviewEmailResponse*) {
-  return Unimplemented(context, guard_, Method("PreviewEmail"));
+                                                    const v1::SendEmailRequest* request,
+                                                    v1::PreviewEmailResponse* response) {
+  return ServeUnary(context, guard_, Method("PreviewEmail"), response,
+                    [&](const Principal& p) { return api_.PreviewEmail(p, *request); });
 }
 
 }  // namespace kirim

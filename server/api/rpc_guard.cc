@@ -11,14 +11,5 @@ absl::StatusOr<Principal> RpcGuard::Admit(grpc::CallbackServerContext* context,
   return p;
 }
 
-grpc::ServerUnaryReactor* Unimplemented(grpc::CallbackServerContext* context, RpcGuard& guard,
-                                        absl::string_view full_method) {
-  auto* reactor = context->DefaultReactor();
-  absl::StatusOr<Principal> caller = guard.Admit(context, full_method);
-  reactor->Finish(ToGrpcStatus(caller.ok() ? absl::UnimplementedError(absl::StrCat(
-                                                 full_method, " is not implemented yet"))
-                                           : caller.status()));
-  return reactor;
-}
 
 }  // namespace kirim

@@ -1,7 +1,6 @@
 // RpcGuard: the prologue every kirim.v1 RPC runs before its handler: authenticate the caller
 // (API key), then authorize the method against the access policy. Handlers never see an
-// unauthenticated call, and RPCs not built yet answer UNIMPLEMENTED only to callers that may
-// call them (so probing reveals nothing).
+// unauthenticated call.
 //
 //   grpc::ServerUnaryReactor* SendEmail(ctx, req, resp) override {
 //     return ServeUnary(ctx, guard_, Method("SendEmail"), resp,
@@ -55,10 +54,6 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context, RpcGu
   return reactor;
 }
 
-// For RPCs in the contract whose issue has not landed: guarded like the rest, then UNIMPLEMENTED.
-grpc::ServerUnaryReactor* Unimplemented(grpc::CallbackServerContext* context, RpcGuard& guard,
-                                        absl::string_view full_method);
-
 // A server-streaming reactor that finishes at once with `status` (for refusals and for
 // streaming RPCs not built yet).
 template <typename Message>
@@ -79,12 +74,5 @@ class FinishedWriter final : public grpc::ServerWriteReactor<Message> {
                                [&](const ::kirim::Principal& p) { return api_.Name(p, *request); }); \
   }
 
-// Declares a unary handler, inside a CallbackService subclass with a `guard_` member and a static
-// `Method(name)`, that is guarded like every RPC and then answers UNIMPLEMENTED.
-#define KIRIM_GUARDED_UNIMPLEMENTED(Name, Request, Response)                                 \
-  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context, const Request*,       \
-                                 Response*) override {                                       \
-    return ::kirim::Unimplemented(context, guard_, Method(#Name));                           \
-  }
 
 #endif  // KIRIM_SERVER_API_RPC_GUARD_H_

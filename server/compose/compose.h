@@ -12,14 +12,30 @@
 #include "kirim/storage/v1/storage.pb.h"
 #include "server/common/random.h"
 #include "server/mime/mime_builder.h"
+#include "server/unsubscribe/list_unsubscribe.h"
+#include "server/unsubscribe/unsubscribe_token.h"
 
 namespace kirim {
 
-// The MIME builder's input for a stored message.
-absl::StatusOr<MimeInput> MimeInputFor(const storage::v1::StoredMessage& record);
+// One-click unsubscribe (RFC 8058, RFC 2369) for bulk mail, when configured: a bulk message
+// with exactly one envelope recipient, whose request sets no List-Unsubscribe of its own, gets
+// List-Unsubscribe (an https URL with a signed, expiring token for that recipient, and a
+// mailto) and List-Unsubscribe-Post. DKIM signs both (server/dkim/dkim_signer.h).
+struct UnsubscribeHeaders {
+  const UnsubscribeSigner* signer = nullptr;
+  ListUnsubscribeOptions options;
+};
+
+// The MIME builder's input for a stored message; with `unsubscribe` (may be null) the headers
+// above, with tokens issued at `now`.
+absl::StatusOr<MimeInput> MimeInputFor(const storage::v1::StoredMessage& record,
+                                       const UnsubscribeHeaders* unsubscribe = nullptr,
+                                       absl::Time now = absl::InfinitePast());
 
 // The complete message (CRLF line ends, not dot-stuffed).
-absl::StatusOr<std::string> ComposeMessage(const storage::v1::StoredMessage& record, Random& random);
+absl::StatusOr<std::string> ComposeMessage(const storage::v1::StoredMessage& record, Random& random,
+                                           const UnsubscribeHeaders* unsubscribe = nullptr,
+                                           absl::Time now = absl::InfinitePast());
 
 }  // namespace kirim
 

@@ -164,6 +164,8 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
   if (auto* v = get("KIRIM_TLS_CLIENT_CA_FILE")) c->mutable_tls()->set_client_ca_file(*v);
   if (auto* v = get("KIRIM_TLS_REQUIRE_CLIENT_CERT")) c->mutable_tls()->set_require_client_cert(*v == "true" || *v == "1");
   if (auto* v = get("KIRIM_HTTP_LISTEN_ADDRESS")) c->set_http_listen_address(*v);
+  if (auto* v = get("KIRIM_UNSUBSCRIBE_BASE_URL")) c->mutable_unsubscribe()->set_base_url(*v);
+  if (auto* v = get("KIRIM_UNSUBSCRIBE_KEY_FILE")) c->mutable_unsubscribe()->set_signing_key_file(*v);
   if (auto* v = get("KIRIM_SEND_POLICY")) c->mutable_domains()->set_send_policy(*v);
   if (auto* v = get("KIRIM_KEY_ENCRYPTION_KEY_FILE")) {
     c->mutable_domains()->set_key_encryption_key_file(*v);
@@ -268,6 +270,8 @@ void ApplyDefaults(Config* c) {
   if (dom->retire_after_ms() == 0) dom->set_retire_after_ms(int64_t{7} * 24 * 3600 * 1000);
   if (dom->cache_ttl_ms() == 0) dom->set_cache_ttl_ms(10000);
   Default<std::string>(dom->mutable_selector_prefix(), "kirim");
+  auto* u = c->mutable_unsubscribe();
+  if (u->validity_ms() == 0) u->set_validity_ms(int64_t{60} * 24 * 3600 * 1000);
 }
 
 absl::Status ValidateConfig(const Config& c) {
@@ -278,6 +282,10 @@ absl::Status ValidateConfig(const Config& c) {
     return bad("role", "must be \"api\", \"worker\" or \"all\"");
   }
   if (!IsHostPort(c.listen_address())) return bad("listen_address", "must be host:port");
+  if (!c.unsubscribe().base_url().empty() && c.http_listen_address() == "off") {
+    return bad("unsubscribe.base_url", "needs the HTTP port (http_listen_address is off)");
+  }
+  if (c.unsubscribe().validity_ms() < 0) return bad("unsubscribe.validity_ms", "must be positive");
   if (c.http_listen_address() != "off" && !IsHostPort(c.http_listen_address())) {
     return bad("http_listen_address", "must be host:port or \"off\"");
   }

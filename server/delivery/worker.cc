@@ -146,7 +146,8 @@ absl::Status Worker::Process(const Lease& lease) {
   *attempt->mutable_start_time() = ToProtoTime(start);
   attempt->set_worker(options_.name);
 
-  absl::StatusOr<std::string> content = ComposeMessage(record, random_);
+  absl::StatusOr<std::string> content =
+      ComposeMessage(record, random_, options_.unsubscribe, clock_.Now());
   absl::Duration shaped_for = absl::ZeroDuration();
   absl::Status signed_status;
   if (content.ok() && signer_ != nullptr && !envelope.rcpt_to.empty()) {

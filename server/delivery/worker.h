@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/common/clock.h"
+#include "server/compose/compose.h"
 #include "server/common/logger.h"
 #include "server/common/random.h"
 #include "server/delivery/deliverer.h"
@@ -44,6 +45,8 @@ struct WorkerOptions {
   absl::Duration poll_block = absl::Seconds(1);
   // Where recipient outcomes and delivery latency are counted (may be null).
   Metrics* metrics = nullptr;
+  // One-click unsubscribe headers for bulk mail (may be null: none).
+  const UnsubscribeHeaders* unsubscribe = nullptr;
 };
 
 class Worker {

@@ -17,6 +17,8 @@
 #include "server/dns/cares_resolver.h"
 #include "server/domains/redis_domain_store.h"
 #include "server/http/metrics_handler.h"
+#include "server/templates/redis_template_store.h"
+#include "server/unsubscribe/unsubscribe_endpoint.h"
 #include "server/queue/queue_controls.h"
 #include "server/shaping/redis_destination_shaper.h"
 #include "server/delivery/sandbox_deliverer.h"
@@ -66,17 +68,9 @@ App::App(Config config, std::map<std::string, std::string> env, const Clock& clo
 
 App::~App() { Stop(); }
 
-absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mode) {
+absl::StatusOr<Router*> App::RouterFor(Delivery::Mode mode) {
+  if (auto it = routers_.find(mode); it != routers_.end()) return it->second.get();
   const Delivery& d = config_.delivery();
-  if (mode == Delivery::SANDBOX) return std::make_unique<SandboxDeliverer>(d.sandbox_dir());
-  SmtpDeliveryOptions o;
-  o.connect_timeout = Ms(d.timeouts().connect_ms());
-  o.client.helo_name = config_.hostname();
-  o.client.on_reply = [m = metrics_.get()](absl::string_view phase, int code, absl::Duration d) {
-    m->SmtpReply(phase, code);
-    m->SmtpPhase(phase, d);
-  };
-  o.client.timeouts = TimeoutsFrom(d.timeouts());
   std::unique_ptr<Router> router;
   if (mode == Delivery::DIRECT) {
     dns::CaresOptions dns;
@@ -89,8 +83,6 @@ absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mod
     mx.port = d.direct().port();
     mx.tls = d.direct().require_tls() ? smtp::TlsMode::kStartTlsRequired
                                       : smtp::TlsMode::kStartTlsOpportunistic;
-    // Opportunistic TLS to MX hosts cannot verify names (RFC 7435); MTA-STS/DANE come later.
-    o.client.tls_options.verify_peer = false;
     router = std::make_unique<MxRouter>(*resolver_, random_, mx);
   } else {
     const Relay& r = d.relay();
@@ -102,6 +94,34 @@ absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mod
     relay.tls = r.tls() == Relay::IMPLICIT ? smtp::TlsMode::kImplicit
                 : r.tls() == Relay::NONE   ? smtp::TlsMode::kNone
                                            : smtp::TlsMode::kStartTlsRequired;
+    router = std::make_unique<RelayRouter>(relay);
+  }
+  Router* out = router.get();
+  routers_[mode] = std::move(router);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mode) {
+  const Delivery& d = config_.delivery();
+  if (mode == Delivery::SANDBOX) return std::make_unique<SandboxDeliverer>(d.sandbox_dir());
+  SmtpDeliveryOptions o;
+  o.connect_timeout = Ms(d.timeouts().connect_ms());
+  o.client.helo_name = config_.hostname();
+  o.client.on_reply = [m = metrics_.get()](absl::string_view phase, int code, absl::Duration d) {
+    m->SmtpReply(phase, code);
+    m->SmtpPhase(phase, d);
+  };
+  o.client.timeouts = TimeoutsFrom(d.timeouts());
+  Router* router;
+  {
+    absl::MutexLock lock(&routers_mu_);
+    KIRIM_ASSIGN_OR_RETURN(router, RouterFor(mode));
+  }
+  if (mode == Delivery::DIRECT) {
+    // Opportunistic TLS to MX hosts cannot verify names (RFC 7435); MTA-STS/DANE come later.
+    o.client.tls_options.verify_peer = false;
+  } else {
+    const Relay& r = d.relay();
     o.client.tls_options.verify_peer = r.verify_certificate();
     o.client.tls_options.ca_file = r.ca_file();
     if (!r.username().empty()) {
@@ -115,12 +135,47 @@ absl::StatusOr<std::unique_ptr<Deliverer>> App::MakeDeliverer(Delivery::Mode mod
       }
       o.client.password = *password;
     }
-    router = std::make_unique<RelayRouter>(relay);
   }
-  auto deliverer = std::make_unique<SmtpDeliverer>(*connector_, *router, clock_, std::move(o),
-                                                   shaper_.get(), destination_policy_.get());
-  routers_.push_back(std::move(router));
-  return deliverer;
+  return std::make_unique<SmtpDeliverer>(*connector_, *router, clock_, std::move(o),
+                                         shaper_.get(), destination_policy_.get());
+}
+
+Delivery::Mode App::ModeFor(absl::string_view sender_domain) const {
+  for (const auto& route : config_.delivery().sender_routes()) {
+    if (absl::EqualsIgnoreCase(route.sender_domain(), sender_domain)) return route.mode();
+  }
+  return config_.delivery().mode();
+}
+
+absl::StatusOr<v1::Route> App::PreviewRoute(absl::string_view sender_domain,
+                                            absl::string_view recipient_domain) {
+  const Delivery::Mode mode = ModeFor(sender_domain);
+  v1::Route route;
+  if (mode == Delivery::SANDBOX) {
+    route.set_kind(v1::Route::SANDBOX);
+    return route;
+  }
+  Router* router;
+  {
+    absl::MutexLock lock(&routers_mu_);
+    KIRIM_ASSIGN_OR_RETURN(router, RouterFor(mode));
+  }
+  KIRIM_ASSIGN_OR_RETURN(std::vector<Target> targets,
+                         router->Route(absl::AsciiStrToLower(recipient_domain)));
+  if (targets.empty()) return absl::UnavailableError("no host to deliver to");
+  const Target& t = targets.front();
+  route.set_kind(mode == Delivery::DIRECT ? v1::Route::MX : v1::Route::RELAY);
+  route.set_host(t.host);
+  route.set_port(t.port);
+  switch (t.tls) {
+    case smtp::TlsMode::kNone: route.set_tls(v1::Route::NONE); break;
+    case smtp::TlsMode::kImplicit: route.set_tls(v1::Route::IMPLICIT); break;
+    case smtp::TlsMode::kStartTlsOpportunistic:
+      route.set_tls(v1::Route::STARTTLS_OPPORTUNISTIC);
+      break;
+    default: route.set_tls(v1::Route::STARTTLS); break;
+  }
+  return route;
 }
 
 absl::Status App::BuildDeliverer() {
@@ -195,6 +250,33 @@ absl::Status App::BuildDomains() {
   return absl::OkStatus();
 }
 
+absl::Status App::BuildComposition() {
+  templates_ = std::make_unique<RedisTemplateStore>(*redis_, config_.redis().key_prefix());
+  const auto& u = config_.unsubscribe();
+  if (u.base_url().empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> key = ReadSecret(u.signing_key_file(), "KIRIM_UNSUBSCRIBE_KEY", env_);
+  if (!key.ok()) {
+    return absl::FailedPreconditionError(
+        "unsubscribe.base_url is set but the token signing key is missing: set "
+        "unsubscribe.signing_key_file or $KIRIM_UNSUBSCRIBE_KEY (openssl rand -base64 32)");
+  }
+  absl::StatusOr<UnsubscribeSigner> signer = UnsubscribeSigner::FromBase64Key(*key);
+  if (!signer.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsubscribe signing key: ", signer.status().message()));
+  }
+  unsubscribe_signer_ = std::make_unique<UnsubscribeSigner>(*std::move(signer));
+  unsubscribe_ = std::make_unique<UnsubscribeHeaders>();
+  unsubscribe_->signer = unsubscribe_signer_.get();
+  unsubscribe_->options.base_url = u.base_url();
+  unsubscribe_->options.mailto = u.mailto();
+  unsubscribe_->options.validity = Ms(u.validity_ms());
+  if (absl::Status s = ValidateListUnsubscribeOptions(unsubscribe_->options); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("unsubscribe: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status App::StartHttp() {
   if (config_.http_listen_address() == "off") return absl::OkStatus();
   metrics_->OnCollect([this] { RefreshQueueGauges(); });
@@ -202,6 +284,10 @@ absl::Status App::StartHttp() {
   ho.listen_address = config_.http_listen_address();
   http_ = std::make_unique<HttpServer>(ho);
   KIRIM_RETURN_IF_ERROR(RegisterMetricsHandler(*http_, *metrics_));
+  if (unsubscribe_signer_ != nullptr && HasApi(config_)) {
+    KIRIM_RETURN_IF_ERROR(RegisterUnsubscribeEndpoint(*http_, *unsubscribe_signer_,
+                                                      *suppressions_, clock_, logger_));
+  }
   absl::Status started = http_->Start();
   if (!started.ok()) {
     return absl::Status(started.code(), absl::StrCat("http_listen_address ",
@@ -298,6 +384,7 @@ absl::Status App::Start() {
   suppressions_ = std::make_unique<RedisSuppressionStore>(*redis_, rc.key_prefix());
   controls_ = std::make_unique<RedisQueueControls>(*redis_, *queue_, rc.shards(), rc.key_prefix());
   KIRIM_RETURN_IF_ERROR(BuildDomains());
+  KIRIM_RETURN_IF_ERROR(BuildComposition());
   if (absl::Status s = queue_->EnsureGroups(); !s.ok()) {
     // Not fatal: health says NOT_SERVING until Redis answers, and workers create the groups
     // on first use.
@@ -331,6 +418,12 @@ absl::Status App::Start() {
     mo.idempotency_window = Ms(limits.idempotency_window_ms());
     mo.metrics = metrics_.get();
     mo.stats = queue_stats_.get();
+    mo.templates = templates_.get();
+    mo.signer = signer_.get();
+    mo.unsubscribe = unsubscribe_.get();
+    mo.route = [this](absl::string_view sender, absl::string_view recipient) {
+      return PreviewRoute(sender, recipient);
+    };
     mail_api_ = std::make_unique<MailApi>(*queue_, *limiter_, limits_, clock_, random_, logger_, mo,
                                          suppressions_.get(), sender_policy_.get());
     EventStreamOptions eo;
@@ -338,6 +431,7 @@ absl::Status App::Start() {
     mail_service_ = std::make_unique<MailService>(*mail_api_, *guard_, logger_, eo);
     AdminApiOptions ao;
     ao.operator_tenant = config_.security().admin_tenant();
+    ao.templates = templates_.get();
     admin_api_ = std::make_unique<AdminApi>(*keys_, *suppressions_, *limiter_, limits_, clock_,
                                             logger_, ao, controls_.get(), queue_stats_.get());
     admin_service_ = std::make_unique<AdminService>(*admin_api_, *guard_);
@@ -443,6 +537,7 @@ void App::WorkerLoop(int index) {
   wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
   wo.metrics = metrics_.get();
+  wo.unsubscribe = unsubscribe_.get();
   Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get(),
                 controls_.get(), signer_.get());
   absl::Duration backoff = absl::Milliseconds(100);

@@ -47,6 +47,9 @@
 #include "server/keystore/key_cipher.h"
 #include "server/http/http_server.h"
 #include "server/metrics/metrics.h"
+#include "server/compose/compose.h"
+#include "server/templates/template_store.h"
+#include "server/unsubscribe/unsubscribe_token.h"
 #include "server/queue/redis_queue_stats.h"
 #include "server/shaping/destination_policy.h"
 #include "server/shaping/destination_shaper.h"
@@ -77,9 +80,14 @@ class App {
  private:
   absl::Status BuildDeliverer();
   absl::Status BuildDomains();
+  absl::Status BuildComposition();
   absl::Status StartHttp();
   // Sets the queue gauges from Redis, at most once a second (scrapes may come faster).
   void RefreshQueueGauges();
+  absl::StatusOr<Router*> RouterFor(config::v1::Delivery::Mode mode);
+  config::v1::Delivery::Mode ModeFor(absl::string_view sender_domain) const;
+  absl::StatusOr<v1::Route> PreviewRoute(absl::string_view sender_domain,
+                                         absl::string_view recipient_domain);
   absl::StatusOr<std::unique_ptr<Deliverer>> MakeDeliverer(config::v1::Delivery::Mode mode);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials() const;
   absl::Status InstallAdminKey();
@@ -122,13 +130,19 @@ class App {
   // Observability: this process's Prometheus metrics on the HTTP port, and the cluster-wide
   // figures in Redis behind GetMetrics and the queue gauges.
   std::unique_ptr<Metrics> metrics_;
+  // Composition: stored templates, one-click unsubscribe tokens and headers (when configured).
+  std::unique_ptr<TemplateStore> templates_;
+  std::unique_ptr<UnsubscribeSigner> unsubscribe_signer_;
+  std::unique_ptr<UnsubscribeHeaders> unsubscribe_;
   std::unique_ptr<RedisQueueStats> queue_stats_;
   std::unique_ptr<HttpServer> http_;
   absl::Mutex gauges_mu_;
   absl::Time gauges_refreshed_ ABSL_GUARDED_BY(gauges_mu_) = absl::InfinitePast();
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<dns::Resolver> resolver_;
-  std::vector<std::unique_ptr<Router>> routers_;
+  // One router per delivery mode in use, shared by the deliverers and PreviewEmail.
+  absl::Mutex routers_mu_;
+  std::map<config::v1::Delivery::Mode, std::unique_ptr<Router>> routers_;
   // The deliverer of each mode in use; deliverer_ picks among them by sending domain.
   std::vector<std::unique_ptr<Deliverer>> deliverers_;
   std::unique_ptr<DestinationPolicy> destination_policy_;

@@ -43,15 +43,17 @@ class DomainsE2eTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started;
   }
 
+  // `extra` goes inside domains { }, `top` at the top level of the config.
   absl::Status StartKirimd(const std::string& extra,
-                           const std::map<std::string, std::string>& env = {}) {
+                           const std::map<std::string, std::string>& env = {},
+                           const std::string& top = "") {
     return kirimd_.Start(
         absl::StrCat("redis { port: ", redis_.port(), " }\n",
                      "delivery { mode: RELAY poll_interval_ms: 200\n",
                      "  retry { first_retry_ms: 3600000 }\n",
                      "  relay { host: \"127.0.0.1\" port: ", relay_.port(), " tls: NONE }\n}\n",
                      "domains { send_policy: \"enforce\" dns_servers: \"", dns_.server(), "\"\n",
-                     "  spf_includes: \"_spf.relay.test\" ", extra, " }\n"),
+                     "  spf_includes: \"_spf.relay.test\" ", extra, " }\n", top),
         env);
   }
 
@@ -125,8 +127,13 @@ class DomainsE2eTest : public ::testing::Test {
     absl::StatusOr<testing::ReceivedMessage> m = relay_.WaitForMessage();
     EXPECT_TRUE(m.ok()) << m.status();
     if (!m.ok()) return {};
+    return Verified(m->content);
+  }
+
+  // The selectors of `content`'s DKIM signatures, after python3-dkim verified every one.
+  std::vector<std::string> Verified(const std::string& content) {
     const std::string path = testing::MakeTempDir("dkim") + "/message.eml";
-    std::ofstream(path, std::ios::binary) << m->content;
+    std::ofstream(path, std::ios::binary) << content;
     testing::Subprocess verify;
     EXPECT_TRUE(verify
                     .Start({"/usr/bin/python3",
@@ -309,6 +316,48 @@ TEST_F(DomainsE2eTest, AWrongKeyEncryptionKeyFailsClosedAndNothingIsSentUnsigned
   ASSERT_GE(m->attempts_size(), 1);
   EXPECT_THAT(m->attempts(0).error(), HasSubstr("dkim: "));
   EXPECT_EQ(relay_.ReceivedCount(), 0);
+}
+
+// PreviewEmail shows the bytes as the worker would send them: signed (the signatures verify),
+// and for bulk mail with one-click unsubscribe headers that DKIM covers too (RFC 8058 §4).
+TEST_F(DomainsE2eTest, PreviewAndBulkMailAreSignedIncludingListUnsubscribe) {
+  const int http = testing::FreePort();
+  kirimd_.Stop();
+  ASSERT_TRUE(StartKirimd("",
+                          {{"KIRIM_UNSUBSCRIBE_KEY", "a2lyaW0tdW5zdWJzY3JpYmUta2V5LWZvci10ZXN0cyEh"}},
+                          absl::StrCat("http_listen_address: \"127.0.0.1:", http,
+                                       "\"\nunsubscribe { base_url: \"http://127.0.0.1:", http,
+                                       "\" }\n"))
+                  .ok());
+  v1::Domain d = Create("example.test");
+  Publish(Required(d));
+  ASSERT_EQ(Verify("example.test").state(), v1::Domain::VERIFIED);
+
+  v1::SendEmailRequest r;
+  r.set_from("news@example.test");
+  r.add_to("ana@dest.test");
+  r.set_subject("Weekly news");
+  r.set_text_body("news");
+  r.set_priority(v1::BULK);
+  v1::PreviewEmailResponse preview;
+  grpc::Status s = Call([&](auto* ctx) { return kirimd_.MailStub()->PreviewEmail(ctx, r, &preview); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Verified(preview.mime()).size(), 2u);
+  EXPECT_THAT(preview.mime(), HasSubstr("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+  EXPECT_EQ(preview.route().kind(), v1::Route::RELAY);
+  EXPECT_EQ(relay_.ReceivedCount(), 0);  // a preview sends nothing
+
+  v1::SendEmailResponse sent;
+  ASSERT_TRUE(Call([&](auto* ctx) { return kirimd_.MailStub()->SendEmail(ctx, r, &sent); }).ok());
+  absl::StatusOr<testing::ReceivedMessage> m = relay_.WaitForMessage();
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(Verified(m->content).size(), 2u);
+  // Both signatures cover the unsubscribe headers.
+  const size_t h = m->content.find(" h=");
+  ASSERT_NE(h, std::string::npos);
+  const std::string signed_headers = m->content.substr(h, m->content.find(';', h) - h);
+  EXPECT_THAT(signed_headers, HasSubstr("list-unsubscribe"));
+  EXPECT_THAT(signed_headers, HasSubstr("list-unsubscribe-post"));
 }
 
 // docs/dns-setup.md, followed literally: `kirimctl domains create --output zone` prints the
