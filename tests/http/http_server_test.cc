@@ -20,75 +20,22 @@
 #include "server/http/metrics_handler.h"
 #include "server/metrics/metrics.h"
 #include "tests/harness/subprocess.h"
+#include "tests/http/http_fetch.h"
 #include "tests/metrics/exposition.h"
 
 namespace kirim {
 namespace {
 
-using ::kirim::testing::ExitCode;
 using ::kirim::testing::Exposition;
-using ::kirim::testing::MakeTempDir;
-using ::kirim::testing::Runfile;
-using ::kirim::testing::Subprocess;
+using ::kirim::testing::Fetch;
+using ::kirim::testing::Reply;
+using ::kirim::testing::RequestOptions;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Optional;
 using ::testing::StartsWith;
 
 constexpr size_t kMaxBody = 64 * 1024;
-
-struct Reply {
-  int exit_code = -1;
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-cased names
-  std::string body;
-  std::string error;  // the client's ERROR line when no HTTP answer came
-  std::string output;  // everything printed, for failure messages
-};
-
-struct RequestOptions {
-  std::string body;  // sent when send_body
-  bool send_body = false;
-  bool chunked = false;
-  std::vector<std::string> headers;  // "Name: value"
-};
-
-// One request through urllib.request in a child /usr/bin/python3.
-Reply Fetch(const std::string& method, const std::string& url, const RequestOptions& o = {}) {
-  std::vector<std::string> argv = {"/usr/bin/python3", Runfile("tests/http/http_client.py"),
-                                   method, url};
-  if (o.send_body) {
-    std::string path = MakeTempDir("body") + "/body";
-    std::ofstream(path, std::ios::binary) << o.body;
-    argv.push_back("--body-file");
-    argv.push_back(path);
-  }
-  if (o.chunked) argv.push_back("--chunked");
-  for (const auto& h : o.headers) {
-    argv.push_back("--header");
-    argv.push_back(h);
-  }
-  Reply reply;
-  Subprocess client;
-  absl::Status started = client.Start(argv);
-  EXPECT_TRUE(started.ok()) << started;
-  if (!started.ok()) return reply;
-  reply.exit_code = ExitCode(client.Wait(absl::Seconds(90)));
-  for (const std::string& line : client.Lines()) {
-    absl::StrAppend(&reply.output, line.substr(0, 200), "\n");
-    if (absl::StartsWith(line, "STATUS ")) {
-      reply.status = std::stoi(line.substr(7));
-    } else if (absl::StartsWith(line, "HEADER ")) {
-      size_t colon = line.find(": ");
-      reply.headers[absl::AsciiStrToLower(line.substr(7, colon - 7))] = line.substr(colon + 2);
-    } else if (absl::StartsWith(line, "BODY ")) {
-      reply.body = absl::HexStringToBytes(line.substr(5));
-    } else if (absl::StartsWith(line, "ERROR ")) {
-      reply.error = line.substr(6);
-    }
-  }
-  return reply;
-}
 
 // The handler's view of one request, for the test to inspect afterwards.
 struct Recorder {

@@ -1,5 +1,5 @@
 // The unsubscribe endpoint on a real HttpServer (127.0.0.1, port 0) driven by a real HTTP client
-// (Python's urllib.request through http_request.py), with a FakeSuppressionStore and
+// (Python's urllib.request through tests/http/http_client.py), with a FakeSuppressionStore and
 // simulated time: one-click POST suppresses, GET only shows the form, and forged, expired,
 // malformed and store-down requests get 403, 410, 400 and 503 and change nothing.
 #include "server/unsubscribe/unsubscribe_endpoint.h"
@@ -24,16 +24,16 @@
 #include "server/unsubscribe/unsubscribe_token.h"
 #include "tests/common/fake_clock.h"
 #include "tests/harness/subprocess.h"
+#include "tests/http/http_fetch.h"
 #include "tests/suppression/fake_suppression_store.h"
 
 namespace kirim {
 namespace {
 
-using ::kirim::testing::ExitCode;
 using ::kirim::testing::FakeClock;
 using ::kirim::testing::FakeSuppressionStore;
-using ::kirim::testing::Runfile;
-using ::kirim::testing::Subprocess;
+using ::kirim::testing::Fetch;
+using ::kirim::testing::Reply;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -45,41 +45,15 @@ constexpr char kOneClickBody[] = "List-Unsubscribe=One-Click";
 // A local part nothing else in a request or a log line contains.
 constexpr char kAddress[] = "zebra.quokka@Example.COM";
 
-struct Reply {
-  int exit_code = -1;
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-cased names
-  std::string body;
-  std::string output;  // everything the client printed, for failure messages
-};
-
-// One request through urllib.request in a child /usr/bin/python3 (http_request.py prints
-// STATUS, HEADER and BODY lines).
-Reply Fetch(const std::string& method, const std::string& url,
-            std::optional<std::string> body = std::nullopt,
-            const std::vector<std::string>& headers = {}) {
-  std::vector<std::string> argv = {"/usr/bin/python3", Runfile("tests/unsubscribe/http_request.py"),
-                                   method, url};
-  if (body.has_value()) argv.insert(argv.end(), {"--body", *body});
-  for (const std::string& h : headers) argv.insert(argv.end(), {"--header", h});
-  Reply reply;
-  Subprocess client;
-  absl::Status started = client.Start(argv);
-  EXPECT_TRUE(started.ok()) << started;
-  if (!started.ok()) return reply;
-  reply.exit_code = ExitCode(client.Wait(absl::Seconds(90)));
-  for (const std::string& line : client.Lines()) {
-    absl::StrAppend(&reply.output, line.substr(0, 300), "\n");
-    if (absl::StartsWith(line, "STATUS ")) {
-      reply.status = std::stoi(line.substr(7));
-    } else if (absl::StartsWith(line, "HEADER ")) {
-      const size_t colon = line.find(": ");
-      reply.headers[absl::AsciiStrToLower(line.substr(7, colon - 7))] = line.substr(colon + 2);
-    } else if (absl::StartsWith(line, "BODY ")) {
-      reply.body = absl::HexStringToBytes(line.substr(5));
-    }
-  }
-  return reply;
+// One request; `body` (when set) and `headers` as given.
+Reply Send(const std::string& method, const std::string& url,
+           std::optional<std::string> body = std::nullopt,
+           const std::vector<std::string>& headers = {}) {
+  testing::RequestOptions o;
+  o.send_body = body.has_value();
+  o.body = body.value_or("");
+  o.headers = headers;
+  return Fetch(method, url, o);
 }
 
 // What the endpoint logs, captured in memory.
@@ -118,7 +92,7 @@ class UnsubscribeEndpointTest : public ::testing::Test {
     return absl::StrCat("http://127.0.0.1:", server_.port(), kUnsubscribePath, query);
   }
   Reply OneClick(const std::string& query) {
-    return Fetch("POST", Url(query), kOneClickBody,
+    return Send("POST", Url(query), kOneClickBody,
                  {"Content-Type: application/x-www-form-urlencoded"});
   }
   // The tenant's entry for `address`, if suppressed.
@@ -164,7 +138,7 @@ TEST_F(UnsubscribeEndpointTest, OneClickPostSuppressesForTheTokensTenant) {
 
 TEST_F(UnsubscribeEndpointTest, PostWithoutABodyAndRepeatedPostsAlsoWork) {
   const std::string token = Token();
-  Reply bare = Fetch("POST", Url(absl::StrCat("?token=", token)));
+  Reply bare = Send("POST", Url(absl::StrCat("?token=", token)));
   EXPECT_EQ(bare.status, 200) << bare.output;
   ASSERT_TRUE(Entry("acme").has_value());
   clock_.Advance(absl::Minutes(5));
@@ -184,7 +158,7 @@ TEST_F(UnsubscribeEndpointTest, QueryIsFormDecodedAndOtherParametersIgnored) {
 
 TEST_F(UnsubscribeEndpointTest, GetShowsAFormThatPostsTheSameAndSuppressesNothing) {
   const std::string token = Token();
-  Reply reply = Fetch("GET", Url(absl::StrCat("?token=", token)));
+  Reply reply = Send("GET", Url(absl::StrCat("?token=", token)));
   ASSERT_EQ(reply.exit_code, 0) << reply.output;
   EXPECT_EQ(reply.status, 200) << reply.output;
   EXPECT_EQ(reply.headers["content-type"], "text/html; charset=utf-8");
@@ -197,7 +171,7 @@ TEST_F(UnsubscribeEndpointTest, GetShowsAFormThatPostsTheSameAndSuppressesNothin
   EXPECT_THAT(reply.body, HasSubstr(kAddress));
   EXPECT_THAT(reply.body, Not(HasSubstr("<script")));
 
-  Reply head = Fetch("HEAD", Url(absl::StrCat("?token=", token)));
+  Reply head = Send("HEAD", Url(absl::StrCat("?token=", token)));
   EXPECT_EQ(head.status, 200) << head.output;
   EXPECT_THAT(AllEntries("acme"), IsEmpty());
 }
@@ -205,7 +179,7 @@ TEST_F(UnsubscribeEndpointTest, GetShowsAFormThatPostsTheSameAndSuppressesNothin
 TEST_F(UnsubscribeEndpointTest, GetPageEscapesTheAddress) {
   // A quoted local part may hold HTML's special characters.
   const std::string address = "\"<script>alert('x')</script>&\"@example.com";
-  Reply reply = Fetch("GET", Url(absl::StrCat("?token=", Token(absl::Hours(1), address))));
+  Reply reply = Send("GET", Url(absl::StrCat("?token=", Token(absl::Hours(1), address))));
   EXPECT_EQ(reply.status, 200) << reply.output;
   EXPECT_THAT(reply.body, HasSubstr("&quot;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
                                     "&quot;@example.com"));
@@ -220,7 +194,7 @@ TEST_F(UnsubscribeEndpointTest, ForgedOrAlteredTokensAre403AndChangeNothing) {
   for (const std::string& token : {forged, altered, std::string("garbage")}) {
     Reply post = OneClick(absl::StrCat("?token=", token));
     EXPECT_EQ(post.status, 403) << post.output;
-    Reply get = Fetch("GET", Url(absl::StrCat("?token=", token)));
+    Reply get = Send("GET", Url(absl::StrCat("?token=", token)));
     EXPECT_EQ(get.status, 403) << get.output;
     EXPECT_THAT(get.body, Not(HasSubstr(token)));
   }
@@ -232,7 +206,7 @@ TEST_F(UnsubscribeEndpointTest, ExpiredTokenIs410) {
   clock_.Advance(absl::Hours(1));
   Reply post = OneClick(absl::StrCat("?token=", token));
   EXPECT_EQ(post.status, 410) << post.output;
-  Reply get = Fetch("GET", Url(absl::StrCat("?token=", token)));
+  Reply get = Send("GET", Url(absl::StrCat("?token=", token)));
   EXPECT_EQ(get.status, 410) << get.output;
   EXPECT_THAT(AllEntries("acme"), IsEmpty());
 }
@@ -245,7 +219,7 @@ TEST_F(UnsubscribeEndpointTest, MissingOrMalformedQueryIs400) {
         std::string("?token=%zz"), absl::StrCat("?token=", token, "%4")}) {
     Reply post = OneClick(query);
     EXPECT_EQ(post.status, 400) << query << "\n" << post.output;
-    Reply get = Fetch("GET", Url(query));
+    Reply get = Send("GET", Url(query));
     EXPECT_EQ(get.status, 400) << query << "\n" << get.output;
   }
   EXPECT_THAT(AllEntries("acme"), IsEmpty());
@@ -270,7 +244,7 @@ TEST_F(UnsubscribeEndpointTest, LogsNameTheTenantAndDomainButNeverTheTokenOrAddr
   ASSERT_EQ(OneClick(absl::StrCat("?token=", token)).status, 200);
   suppressions_.set_unavailable(true);
   ASSERT_EQ(OneClick(absl::StrCat("?token=", token)).status, 503);
-  ASSERT_EQ(Fetch("GET", Url(absl::StrCat("?token=", token))).status, 200);
+  ASSERT_EQ(Send("GET", Url(absl::StrCat("?token=", token))).status, 200);
   ASSERT_EQ(OneClick(absl::StrCat("?token=", token, "x")).status, 403);
 
   const std::string log = log_.Text();
