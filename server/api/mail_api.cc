@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -301,7 +303,18 @@ absl::StatusOr<v1::SendBatchResponse> MailApi::SendBatch(const Principal& caller
                                        " per call; send larger campaigns in pages, each with its "
                                        "own idempotency_key"));
   }
-  if (request.from().empty()) bad.Add("from", "required");
+  if (request.from().empty()) {
+    bad.Add("from", "required");
+  } else if (absl::Status s = ParseMailbox(request.from()).status(); !s.ok()) {
+    bad.Add("from", std::string(s.message()));
+  }
+  // Each recipient's key is "<key>/<index>": the suffix must fit in SendEmail's limit too.
+  const size_t suffix = absl::StrCat("/", std::max(0, request.recipients_size() - 1)).size();
+  if (request.idempotency_key().size() + suffix > kMaxIdempotencyKeyBytes) {
+    bad.Add("idempotency_key",
+            absl::StrCat("at most ", kMaxIdempotencyKeyBytes - suffix,
+                         " bytes for this batch (each recipient's key appends \"/<index>\")"));
+  }
   if (request.template_source_case() == v1::SendBatchRequest::TEMPLATE_SOURCE_NOT_SET) {
     bad.Add("template_name", "a stored template name or an inline_template is required");
   }
@@ -333,8 +346,7 @@ absl::StatusOr<v1::SendBatchResponse> MailApi::SendBatch(const Principal& caller
 
   // One send policy verdict for the whole batch (the From is shared).
   if (sender_policy_ != nullptr) {
-    absl::StatusOr<Mailbox> from = ParseMailbox(request.from());
-    if (!from.ok()) return InvalidField("from", std::string(from.status().message()));
+    const absl::StatusOr<Mailbox> from = ParseMailbox(request.from());
     absl::Status allowed = sender_policy_->Check(caller.tenant, from->domain);
     if (absl::IsUnavailable(allowed)) return StoreUnavailable();
     KIRIM_RETURN_IF_ERROR(allowed);

@@ -17,7 +17,6 @@ constexpr size_t kMaxTagBytes = 128;
 constexpr int kMaxMetadata = 50;
 constexpr size_t kMaxMetadataKeyBytes = 128;
 constexpr size_t kMaxMetadataValueBytes = 1024;
-constexpr size_t kMaxIdempotencyKeyBytes = 256;
 constexpr size_t kMaxSubjectBytes = 998;
 
 bool HasLineBreakOrNul(absl::string_view s) {

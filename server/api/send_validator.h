@@ -24,6 +24,9 @@
 
 namespace kirim {
 
+// The longest idempotency_key SendEmail accepts.
+inline constexpr size_t kMaxIdempotencyKeyBytes = 256;
+
 struct SendLimits {
   // Largest estimated message size (bodies, headers, attachments after base64).
   int64_t max_message_bytes = 25 * 1024 * 1024;
