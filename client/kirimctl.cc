@@ -79,6 +79,8 @@ ABSL_FLAG(std::string, file, "", "batch: recipients, CSV (header row; to, variab
 ABSL_FLAG(std::string, template_name, "", "batch: a stored template (else --subject/--text/--html inline)");
 ABSL_FLAG(int, batch_size, 1000, "batch: recipients per SendBatch call (at most 10000)");
 ABSL_FLAG(std::vector<std::string>, tags, {}, "batch: tags for every message");
+ABSL_FLAG(int, max_rate_retries, 100,
+          "batch: how often a page is sent again for recipients over the rate limit");
 ABSL_FLAG(absl::Duration, interval, absl::Seconds(2), "top: time between refreshes");
 ABSL_FLAG(int, count, 0, "top: refreshes before exiting (0: until interrupted)");
 ABSL_FLAG(std::string, idempotency_key, "", "send: retries with the same key never send twice");
@@ -779,7 +781,9 @@ bool ParseJson(const std::string& text, std::vector<BatchRow>* rows, std::string
 
 // kirimctl batch: sends a recipients file through SendBatch in pages of --batch_size, each with
 // an idempotency key derived from the run's key (default: a hash of the file and template), so
-// running the same command again never sends twice. Progress on stderr; a summary at the end.
+// running the same command again never sends twice. Recipients over the tenant's rate limit
+// are retried (the run paces itself); the daily quota is not waited for. Progress on stderr; a
+// summary at the end.
 // Exit 0 when every recipient was accepted, 5 when some were refused (listed), 1 when a page
 // was refused as a whole.
 int Batch(kirim::v1::MailService::Stub& stub) {
@@ -837,13 +841,25 @@ int Batch(kirim::v1::MailService::Stub& stub) {
       r->mutable_variables()->insert(rows[i].variables.begin(), rows[i].variables.end());
       r->mutable_metadata()->insert(rows[i].metadata.begin(), rows[i].metadata.end());
     }
-    grpc::ClientContext ctx;
-    Prepare(&ctx);
+    // Recipients refused by the tenant's rate limit are sent again with the same page request:
+    // its idempotency keys make the accepted ones answer with their ids and queue nothing, so
+    // only the limited ones are tried again, after a pause that grows to 5 s.
     kirim::v1::SendBatchResponse resp;
-    grpc::Status status = stub.SendBatch(&ctx, req, &resp);
-    if (!status.ok()) {
-      std::cerr << "\n";
-      return Report(status);
+    for (int attempt = 0;; ++attempt) {
+      grpc::ClientContext ctx;
+      Prepare(&ctx);
+      resp.Clear();
+      grpc::Status status = stub.SendBatch(&ctx, req, &resp);
+      if (!status.ok()) {
+        std::cerr << "\n";
+        return Report(status);
+      }
+      const bool limited = std::any_of(resp.items().begin(), resp.items().end(), [](const auto& it) {
+        return it.error_code() == static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED) &&
+               absl::StrContains(it.error_message(), "rate limit");
+      });
+      if (!limited || attempt >= absl::GetFlag(FLAGS_max_rate_retries)) break;
+      absl::SleepFor(std::min(absl::Milliseconds(200) * (attempt + 1), absl::Seconds(5)));
     }
     accepted += resp.accepted_count();
     rejected += resp.rejected_count();

@@ -48,7 +48,9 @@ class BulkE2eTest : public ::testing::Test {
                      "unsubscribe { base_url: \"http://127.0.0.1:", http_port_,
                      "\" mailto: \"unsubscribe@example.com\" }\n",
                      "delivery { mode: RELAY poll_interval_ms: 200 retry { first_retry_ms: 3600000 }\n",
-                     "  relay { host: \"127.0.0.1\" port: ", relay_.port(), " tls: NONE }\n}\n"),
+                     "  relay { host: \"127.0.0.1\" port: ", relay_.port(), " tls: NONE }\n}\n",
+                     // A small burst, so a batch of more runs into the rate limit.
+                     "limits { default_tenant_limits { rate_per_second: 50 burst: 3 } }\n"),
         {{"KIRIM_UNSUBSCRIBE_KEY", "dW5zdWJzY3JpYmUta2V5LWZvci10aGUtZTJlLXRlc3QhIQ=="}});
     ASSERT_TRUE(s.ok()) << s;
   }
@@ -271,6 +273,31 @@ TEST_F(BulkE2eTest, KirimctlBatchSendsACsvAndARerunSendsNothingNew) {
                 return kirimd_.AdminStub()->GetMetrics(ctx, v1::GetMetricsRequest(), &metrics);
               }).ok());
   EXPECT_EQ(metrics.accepted_total(), 2);  // the rerun was deduplicated
+}
+
+// kirimctl batch paces itself: recipients refused by the rate limit are sent again (the same
+// page, so the accepted ones are deduplicated), until every one is accepted, exactly once.
+TEST_F(BulkE2eTest, KirimctlBatchWaitsOutTheRateLimitAndSendsEachRecipientOnce) {
+  const std::string csv = testing::MakeTempDir("csv") + "/recipients.csv";
+  {
+    std::ofstream out(csv);
+    out << "to,name\n";
+    for (int i = 0; i < 8; ++i) out << "r" << i << "@dest.test,R" << i << "\n";
+  }
+  testing::Subprocess ctl;
+  ASSERT_TRUE(ctl.Start({testing::Runfile("client/kirimctl"), "--address=" + kirimd_.address(),
+                         "batch", "--file=" + csv, "--from=news@example.com",
+                         "--subject=Hi {{name}}", "--text=Hello", "--batch_size=8"},
+                        {{"KIRIM_API_KEY", kirimd_.admin_key()}})
+                  .ok());
+  EXPECT_EQ(WEXITSTATUS(ctl.Wait(absl::Seconds(120))), 0) << absl::StrJoin(ctl.Lines(), "\n");
+  EXPECT_TRUE(ctl.WaitForOutput("accepted 8 of 8, refused 0", absl::Seconds(1)).ok())
+      << absl::StrJoin(ctl.Lines(), "\n");
+  v1::Metrics metrics;
+  ASSERT_TRUE(Call([&](auto* ctx) {
+                return kirimd_.AdminStub()->GetMetrics(ctx, v1::GetMetricsRequest(), &metrics);
+              }).ok());
+  EXPECT_EQ(metrics.accepted_total(), 8);
 }
 
 }  // namespace
