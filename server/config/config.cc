@@ -180,7 +180,7 @@ void ApplyDefaults(Config* c) {
   Default<std::string>(c->mutable_hostname(), Hostname());
   Default<std::string>(c->mutable_default_tenant(), "default");
   Default<std::string>(c->mutable_log_level(), "info");
-  Default<std::string>(c->mutable_http_listen_address(), "127.0.0.1:9090");
+  Default<std::string>(c->mutable_http_listen_address(), "127.0.0.1:9464");
   auto* r = c->mutable_redis();
   Default<std::string>(r->mutable_host(), "127.0.0.1");
   if (r->port() == 0) r->set_port(6379);
