@@ -140,7 +140,7 @@ TEST(ValidateListUnsubscribeOptionsTest, AcceptedBaseUrls) {
 TEST(ValidateListUnsubscribeOptionsTest, RejectedBaseUrls) {
   for (const std::string& url : std::vector<std::string>{
            "", "mail.example.com", "//mail.example.com", "http://mail.example.com",
-           "http://127.0.0.1.example.com", "http://localhost.example.com", "http://10.0.0.1",
+           "http://127.0.0.1.example.com", "http://localhost.example.com", "http://192.0.2.1",
            "ftp://mail.example.com", "HTTPS://mail.example.com", "https://", "https:///path",
            "https://user:pw@mail.example.com", "https://mail.example.com/?a=1",
            "https://mail.example.com?", "https://mail.example.com/#top",
