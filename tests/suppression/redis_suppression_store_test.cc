@@ -15,6 +15,7 @@
 #include "server/common/proto_time.h"
 #include "server/common/status_macros.h"
 #include "tests/harness/redis_server.h"
+#include "tests/harness/redis_store_fixture.h"
 #include "tests/suppression/suppression_store_contract.h"
 #include "tests/redis/intercepting_redis_client.h"
 
@@ -50,28 +51,7 @@ std::unique_ptr<SuppressionStoreHarness> MakeRedisHarness() {
 INSTANTIATE_TEST_SUITE_P(Redis, SuppressionStoreContractTest,
                          ::testing::Values(&MakeRedisHarness));
 
-class RedisSuppressionStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.Start().ok());
-    client_ = server_.Client();
-    store_ = std::make_unique<RedisSuppressionStore>(*client_);
-  }
-
-  std::vector<std::string> AllKeys() {
-    absl::StatusOr<redis::RedisValue> keys = client_->Command({"KEYS", "*"});
-    EXPECT_TRUE(keys.ok()) << keys.status();
-    std::vector<std::string> out;
-    if (keys.ok()) {
-      for (const redis::RedisValue& k : keys->elements) out.push_back(k.str);
-    }
-    return out;
-  }
-
-  RedisServer server_;
-  std::unique_ptr<redis::HiredisClient> client_;
-  std::unique_ptr<RedisSuppressionStore> store_;
-};
+class RedisSuppressionStoreTest : public RedisStoreFixture<RedisSuppressionStore> {};
 
 TEST_F(RedisSuppressionStoreTest, EachTenantHasItsOwnHashTag) {
   ASSERT_TRUE(store_->Add("acme", {"Ana@Example.com", v1::Suppression::HARD_BOUNCE, "550 gone", kT0})

@@ -13,6 +13,7 @@
 #include "server/common/status_macros.h"
 #include "server/templates/redis_template_store.h"
 #include "tests/harness/redis_server.h"
+#include "tests/harness/redis_store_fixture.h"
 #include "tests/redis/intercepting_redis_client.h"
 #include "tests/templates/fake_template_store.h"
 #include "tests/templates/template_store_contract.h"
@@ -73,28 +74,7 @@ std::vector<std::string> Names(const std::vector<v1::Template>& templates) {
   return out;
 }
 
-class RedisTemplateStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.Start().ok());
-    client_ = server_.Client();
-    store_ = std::make_unique<RedisTemplateStore>(*client_);
-  }
-
-  std::vector<std::string> AllKeys() {
-    absl::StatusOr<redis::RedisValue> keys = client_->Command({"KEYS", "*"});
-    EXPECT_TRUE(keys.ok()) << keys.status();
-    std::vector<std::string> out;
-    if (keys.ok()) {
-      for (const redis::RedisValue& k : keys->elements) out.push_back(k.str);
-    }
-    return out;
-  }
-
-  RedisServer server_;
-  std::unique_ptr<redis::HiredisClient> client_;
-  std::unique_ptr<RedisTemplateStore> store_;
-};
+class RedisTemplateStoreTest : public RedisStoreFixture<RedisTemplateStore> {};
 
 TEST_F(RedisTemplateStoreTest, EachTenantHasItsOwnHashTag) {
   ASSERT_TRUE(store_->Create("acme", "welcome", Tpl("hi"), kT0).ok());
