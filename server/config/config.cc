@@ -113,6 +113,36 @@ absl::StatusOr<Config> ParseConfig(absl::string_view content, absl::string_view 
   return config;
 }
 
+std::vector<std::string> UnknownEnvironment(const std::map<std::string, std::string>& env) {
+  static constexpr absl::string_view kKnown[] = {
+      // kirimd: ApplyEnvironment (docs/configuration.md)...
+      "KIRIM_ROLE", "KIRIM_LISTEN_ADDRESS", "KIRIM_HOSTNAME", "KIRIM_LOG_LEVEL",
+      "KIRIM_REDIS_HOST", "KIRIM_REDIS_PORT", "KIRIM_REDIS_PASSWORD_FILE", "KIRIM_DELIVERY_MODE",
+      "KIRIM_SANDBOX_DIR", "KIRIM_WORKER_NAME", "KIRIM_DNS_SERVERS", "KIRIM_RELAY_HOST",
+      "KIRIM_RELAY_PORT", "KIRIM_RELAY_TLS", "KIRIM_RELAY_USERNAME", "KIRIM_RELAY_PASSWORD_FILE",
+      "KIRIM_RELAY_CA_FILE", "KIRIM_ADMIN_KEY_FILE", "KIRIM_TLS_CERT_FILE", "KIRIM_TLS_KEY_FILE",
+      "KIRIM_TLS_CLIENT_CA_FILE", "KIRIM_TLS_REQUIRE_CLIENT_CERT", "KIRIM_HTTP_LISTEN_ADDRESS",
+      "KIRIM_HEALTH_LISTEN_ADDRESS",
+      "KIRIM_UNSUBSCRIBE_BASE_URL", "KIRIM_UNSUBSCRIBE_KEY_FILE", "KIRIM_SEND_POLICY",
+      "KIRIM_KEY_ENCRYPTION_KEY_FILE", "KIRIM_ALLOW_PLAINTEXT",
+      // ...and the secrets given by value (ReadSecret)...
+      "KIRIM_ADMIN_KEY", "KIRIM_KEY_ENCRYPTION_KEY", "KIRIM_RELAY_PASSWORD",
+      "KIRIM_UNSUBSCRIBE_KEY",
+      // ...kirimctl's (docs/kirimctl.md) and the scripts' (script/server, clients/generate).
+      "KIRIM_ADDRESS", "KIRIM_API_KEY", "KIRIM_API_KEY_FILE", "KIRIM_CONFIG", "KIRIM_TLS",
+      "KIRIM_CA_FILE", "KIRIM_CERT_FILE", "KIRIM_KEY_FILE", "KIRIM_SERVER_NAME",
+      "KIRIM_NO_INSTALL", "KIRIM_BOOTSTRAP_BUILD_ONLY", "KIRIM_LISTEN", "KIRIM_HTTP_LISTEN", "KIRIM_PROTO_DIR",
+      "KIRIM_GRPC_PROTO_DIR", "KIRIM_CLIENT_GENERATED"};
+  std::vector<std::string> unknown;
+  for (const auto& [name, value] : env) {
+    if (!absl::StartsWith(name, "KIRIM_")) continue;
+    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
+      unknown.push_back(name);
+    }
+  }
+  return unknown;
+}
+
 absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* c) {
   auto get = [&](const char* name) -> const std::string* {
     auto it = env.find(name);
@@ -164,6 +194,7 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
   if (auto* v = get("KIRIM_TLS_CLIENT_CA_FILE")) c->mutable_tls()->set_client_ca_file(*v);
   if (auto* v = get("KIRIM_TLS_REQUIRE_CLIENT_CERT")) c->mutable_tls()->set_require_client_cert(*v == "true" || *v == "1");
   if (auto* v = get("KIRIM_HTTP_LISTEN_ADDRESS")) c->set_http_listen_address(*v);
+  if (auto* v = get("KIRIM_HEALTH_LISTEN_ADDRESS")) c->set_health_listen_address(*v);
   if (auto* v = get("KIRIM_UNSUBSCRIBE_BASE_URL")) c->mutable_unsubscribe()->set_base_url(*v);
   if (auto* v = get("KIRIM_UNSUBSCRIBE_KEY_FILE")) c->mutable_unsubscribe()->set_signing_key_file(*v);
   if (auto* v = get("KIRIM_SEND_POLICY")) c->mutable_domains()->set_send_policy(*v);
@@ -286,6 +317,13 @@ absl::Status ValidateConfig(const Config& c) {
     return bad("unsubscribe.base_url", "needs the HTTP port (http_listen_address is off)");
   }
   if (c.unsubscribe().validity_ms() < 0) return bad("unsubscribe.validity_ms", "must be positive");
+  if (!c.health_listen_address().empty() && !IsHostPort(c.health_listen_address())) {
+    return bad("health_listen_address", "must be host:port (or empty: off)");
+  }
+  if (!c.health_listen_address().empty() && !absl::EndsWith(c.listen_address(), ":0") &&
+      c.health_listen_address() == c.listen_address()) {
+    return bad("health_listen_address", "must differ from listen_address");
+  }
   if (c.http_listen_address() != "off" && !IsHostPort(c.http_listen_address())) {
     return bad("http_listen_address", "must be host:port or \"off\"");
   }
@@ -306,7 +344,9 @@ absl::Status ValidateConfig(const Config& c) {
   if (!tls.client_ca_file().empty() && tls.cert_file().empty()) {
     return bad("tls.client_ca_file", "mTLS needs tls.cert_file and tls.key_file");
   }
-  if (tls.cert_file().empty() && !c.allow_plaintext() && !IsLoopback(c.listen_address())) {
+  // A worker's port serves health (and reflection) only: no API, no credentials cross it.
+  if (tls.cert_file().empty() && !c.allow_plaintext() && c.role() != "worker" &&
+      !IsLoopback(c.listen_address())) {
     return bad("listen_address",
                "plaintext gRPC on a non-loopback address: configure tls, or set allow_plaintext "
                "when a proxy or mesh terminates TLS");

@@ -12,6 +12,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +34,11 @@ absl::StatusOr<Config> ParseConfig(absl::string_view content, absl::string_view 
 
 // Applies the KIRIM_* variables documented in docs/configuration.md.
 absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* config);
+
+// The KIRIM_* names in `env` that neither kirimd nor the other Kirim tools (kirimctl, the
+// scripts) read: a misspelt variable in a manifest would otherwise be ignored without a word.
+// kirimd logs them at start; `kirimd --check_config` refuses them.
+std::vector<std::string> UnknownEnvironment(const std::map<std::string, std::string>& env);
 
 // Fills every unset field with its documented default.
 void ApplyDefaults(Config* config);

@@ -79,6 +79,9 @@ TEST(ConfigTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
   EXPECT_NE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"}}).status().message().find("listen_address: plaintext"),
             std::string::npos);
   EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"}, {"KIRIM_ALLOW_PLAINTEXT", "true"}}).ok());
+  // A worker serves no API on it, only health.
+  EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"}, {"KIRIM_ROLE", "worker"}}).ok());
+  EXPECT_FALSE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"}, {"KIRIM_ROLE", "all"}}).ok());
   EXPECT_TRUE(LoadConfig("", {{"KIRIM_LISTEN_ADDRESS", "0.0.0.0:50051"},
                               {"KIRIM_TLS_CERT_FILE", "c.pem"}, {"KIRIM_TLS_KEY_FILE", "k.pem"}}).ok());
 }
@@ -110,6 +113,16 @@ TEST(ConfigTest, SenderRoutesAreValidatedAndARelayRouteNeedsARelay) {
             "delivery.relay.host: required in RELAY mode");
   EXPECT_TRUE(LoadConfig(WriteTemp("r3", "delivery { mode: DIRECT relay { host: \"r\" } sender_routes { sender_domain: \"a.example\" mode: RELAY } }"), {})
                   .ok());
+}
+
+TEST(ConfigTest, UnknownKirimVariablesAreNamed) {
+  const std::map<std::string, std::string> env = {
+      {"KIRIM_REDIS_HOST", "redis"},     {"KIRIM_REDIS_HOTS", "typo"},
+      {"KIRIM_ADMIN_KEY", "secret"},     {"KIRIM_API_KEY", "kirimctl's"},
+      {"KIRIM_RELAY_PASWORD_FILE", "x"}, {"PATH", "/usr/bin"}};
+  EXPECT_EQ(UnknownEnvironment(env),
+            (std::vector<std::string>{"KIRIM_REDIS_HOTS", "KIRIM_RELAY_PASWORD_FILE"}));
+  EXPECT_TRUE(UnknownEnvironment({{"KIRIM_ROLE", "api"}}).empty());
 }
 
 TEST(ConfigTest, SecretsComeFromFileOrEnvironment) {

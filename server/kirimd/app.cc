@@ -467,6 +467,10 @@ absl::Status App::Start() {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen_address()));
   }
   KIRIM_RETURN_IF_ERROR(StartHttp());
+  KIRIM_RETURN_IF_ERROR(StartHealthPort());
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    if (s != nullptr) s->GetHealthCheckService()->SetServingStatus(kLivenessHealthService, true);
+  }
   SetServing(queue_->Ping().ok());
   health_thread_ = std::thread([this] { HealthLoop(); });
 
@@ -498,16 +502,38 @@ absl::Status App::Start() {
                                           : absl::StrCat(config_.http_listen_address().substr(
                                                              0, config_.http_listen_address().rfind(':')),
                                                          ":", http_->port())},
+                {"health", health_server_ == nullptr
+                               ? "off"
+                               : absl::StrCat(config_.health_listen_address().substr(
+                                                  0, config_.health_listen_address().rfind(':')),
+                                              ":", health_port_)},
                 {"version", kKirimVersion}});
+  return absl::OkStatus();
+}
+
+absl::Status App::StartHealthPort() {
+  if (config_.health_listen_address().empty()) return absl::OkStatus();
+  // Only the default health service is registered here: nothing else is reachable in plaintext.
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.health_listen_address(), grpc::InsecureServerCredentials(),
+                           &health_port_);
+  health_server_ = builder.BuildAndStart();
+  if (health_server_ == nullptr || health_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on health_listen_address ", config_.health_listen_address()));
+  }
   return absl::OkStatus();
 }
 
 void App::SetServing(bool serving) {
   serving_ = serving;
-  auto* health = server_->GetHealthCheckService();
-  // The overall status ("") and one per served service, so a probe can ask for either.
-  health->SetServingStatus("", serving);
-  for (const std::string& service : health_services_) health->SetServingStatus(service, serving);
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    auto* health = server->GetHealthCheckService();
+    // The overall status ("") and one per served service, so a probe can ask for either.
+    health->SetServingStatus("", serving);
+    for (const std::string& service : health_services_) health->SetServingStatus(service, serving);
+  }
 }
 
 void App::HealthLoop() {
@@ -588,6 +614,7 @@ bool App::Stop() {
   // WatchEvents streams never end by themselves: end them (UNAVAILABLE, resume elsewhere).
   if (mail_service_ != nullptr) mail_service_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + absl::Seconds(5)));
+  if (health_server_ != nullptr) health_server_->Shutdown(absl::ToChronoTime(clock_.Now()));
   if (http_ != nullptr) http_->Stop();
   logger_.Info("kirimd", "stopped", {{"drained", drained ? "true" : "false"}});
   return drained;

@@ -64,6 +64,12 @@ namespace kirim {
 // Reported in logs, kirim_build_info and GetMetrics' callers' tooling.
 inline constexpr char kKirimVersion[] = "0.6.0";
 
+// The grpc.health.v1 service name for liveness probes: SERVING for as long as the process
+// answers, whatever Redis does. Readiness probes ask for "" (or a kirim.v1 service), which is
+// NOT_SERVING while Redis is unreachable or kirimd drains; a liveness probe on "" would restart
+// every pod during a Redis outage, which helps nothing.
+inline constexpr char kLivenessHealthService[] = "liveness";
+
 class App {
  public:
   App(Config config, std::map<std::string, std::string> env, const Clock& clock, Logger& logger);
@@ -82,6 +88,7 @@ class App {
   absl::Status BuildDomains();
   absl::Status BuildComposition();
   absl::Status StartHttp();
+  absl::Status StartHealthPort();
   // Sets the queue gauges from Redis, at most once a second (scrapes may come faster).
   void RefreshQueueGauges();
   absl::StatusOr<Router*> RouterFor(config::v1::Delivery::Mode mode);
@@ -149,6 +156,9 @@ class App {
   std::unique_ptr<DestinationShaper> shaper_;
   std::unique_ptr<Deliverer> deliverer_;
   std::unique_ptr<grpc::Server> server_;
+  // Plaintext, grpc.health.v1 only (health_listen_address); null when off.
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   int port_ = 0;
 
   absl::Notification stopping_;

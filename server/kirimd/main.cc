@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "server/common/clock.h"
 #include "server/common/logger.h"
@@ -55,7 +56,13 @@ int main(int argc, char** argv) {
     std::cerr << "kirimd: invalid configuration: " << config.status().message() << "\n";
     return 2;
   }
+  const std::vector<std::string> unknown_env = kirim::UnknownEnvironment(env);
   if (absl::GetFlag(FLAGS_check_config)) {
+    if (!unknown_env.empty()) {
+      std::cerr << "kirimd: invalid configuration: unknown environment variable "
+                << absl::StrJoin(unknown_env, ", ") << " (see docs/configuration.md)\n";
+      return 2;
+    }
     std::string text;
     google::protobuf::TextFormat::PrintToString(*config, &text);
     std::cout << text;
@@ -85,6 +92,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  // Names only: a misspelt variable may well hold a secret.
+  for (const std::string& name : unknown_env) {
+    logger.Warning("kirimd", "unknown_environment_variable", {{"name", name}});
+  }
 
   kirim::App app(*config, env, clock, logger);
   if (absl::Status s = app.Start(); !s.ok()) {

@@ -24,6 +24,7 @@ class SandboxE2eTest : public ::testing::Test {
     sandbox_ = testing::MakeTempDir("sandbox");
     absl::Status s = kirimd_.Start(absl::StrCat(
         "redis { port: ", redis_.port(), " health_interval_ms: 100 }\n",
+        "health_listen_address: \"127.0.0.1:0\"\n",
         "delivery { mode: SANDBOX sandbox_dir: \"", sandbox_, "\" poll_interval_ms: 200 }\n"));
     ASSERT_TRUE(s.ok()) << s;
     stub_ = kirimd_.MailStub();
@@ -119,12 +120,31 @@ TEST_F(SandboxE2eTest, RedisDownMeansNotServingAndUnavailableThenBothRecover) {
   redis_.Stop();
   EXPECT_TRUE(testing::WaitForHealth(*health, "", HealthCheckResponse::NOT_SERVING));
   EXPECT_TRUE(testing::WaitForHealth(*health, "kirim.v1.MailService", HealthCheckResponse::NOT_SERVING));
+  // Liveness stays SERVING: restarting pods does not bring Redis back.
+  EXPECT_TRUE(testing::WaitForHealth(*health, "liveness", HealthCheckResponse::SERVING));
+  // The health-only port (Kubernetes probes) mirrors both.
+  ASSERT_NE(kirimd_.health_port(), 0);
+  auto probe_channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", kirimd_.health_port()),
+                                           grpc::InsecureChannelCredentials());
+  auto probe = grpc::health::v1::Health::NewStub(probe_channel);
+  EXPECT_TRUE(testing::WaitForHealth(*probe, "", HealthCheckResponse::NOT_SERVING));
+  EXPECT_TRUE(testing::WaitForHealth(*probe, "kirim.v1.MailService", HealthCheckResponse::NOT_SERVING));
+  EXPECT_TRUE(testing::WaitForHealth(*probe, "liveness", HealthCheckResponse::SERVING));
   v1::SendEmailResponse resp;
   grpc::Status down = Send(Request(), &resp);
   EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
 
   ASSERT_TRUE(redis_.Start().ok());
   EXPECT_TRUE(testing::WaitForHealth(*health, "", HealthCheckResponse::SERVING));
+  EXPECT_TRUE(testing::WaitForHealth(*probe, "kirim.v1.MailService", HealthCheckResponse::SERVING));
+  // Nothing but health answers there.
+  {
+    grpc::ClientContext ctx;
+    kirimd_.Authorize(&ctx);
+    v1::SendEmailResponse ignored;
+    EXPECT_EQ(v1::MailService::NewStub(probe_channel)->SendEmail(&ctx, Request(), &ignored).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
   grpc::Status up = Send(Request(), &resp);
   ASSERT_TRUE(up.ok()) << up.error_message();
   EXPECT_TRUE(kirimd_.WaitForEvent("delivered", resp.id()).ok());

@@ -61,12 +61,18 @@ absl::Status KirimdProcess::Start(const std::string& config_text,
   if (at == std::string::npos || !absl::SimpleAtoi(line.substr(colon + 1, end - colon - 1), &port_)) {
     return absl::InternalError("cannot read the port from: " + line);
   }
-  // ... "http":"127.0.0.1:40125" ... (or "off")
-  http_port_ = 0;
-  if (size_t h = line.find("\"http\":\"127.0.0.1:"); h != std::string::npos) {
-    h += std::string("\"http\":\"127.0.0.1:").size();
-    absl::SimpleAtoi(line.substr(h, line.find('"', h) - h), &http_port_);
-  }
+  // ... "http":"127.0.0.1:40125" ... "health":"127.0.0.1:40127" ... (or "off")
+  auto port_of = [&line](const std::string& field) {
+    int port = 0;
+    const std::string key = "\"" + field + "\":\"127.0.0.1:";
+    if (size_t h = line.find(key); h != std::string::npos) {
+      h += key.size();
+      absl::SimpleAtoi(line.substr(h, line.find('"', h) - h), &port);
+    }
+    return port;
+  };
+  http_port_ = port_of("http");
+  health_port_ = port_of("health");
   return absl::OkStatus();
 }
 

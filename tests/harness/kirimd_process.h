@@ -48,6 +48,8 @@ class KirimdProcess {
   // The HTTP port (GET /metrics): the harness starts kirimd with http_listen_address
   // 127.0.0.1:0 unless the config sets one.
   int http_port() const { return http_port_; }
+  // The plaintext health-only port, when the config sets health_listen_address (else 0).
+  int health_port() const { return health_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   Subprocess& process() { return process_; }
 
@@ -87,6 +89,7 @@ class KirimdProcess {
   Subprocess process_;
   int port_ = 0;
   int http_port_ = 0;
+  int health_port_ = 0;
   size_t log_checked_ = 0;
   std::string dir_;
   std::string admin_key_;
