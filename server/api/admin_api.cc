@@ -1,8 +1,10 @@
 #include "server/api/admin_api.h"
 
+#include <map>
 #include <set>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "server/queue/message_id.h"
 #include "absl/strings/strip.h"
@@ -74,11 +76,38 @@ absl::StatusOr<v1::Destination> AdminApi::ResumeDestination(
 }
 
 absl::StatusOr<v1::ListDestinationsResponse> AdminApi::ListDestinations(
-    const Principal& caller, const v1::ListDestinationsRequest&) {
+    const Principal& caller, const v1::ListDestinationsRequest& request) {
   if (controls_ == nullptr) return absl::UnimplementedError("queue controls are not enabled");
+  FieldViolations bad;
+  if (absl::Status s = ValidatePageSize(request.page_size()); !s.ok()) {
+    bad.Add("page_size", std::string(s.message()));
+  }
+  // The token is the last domain of the previous page (base64url): the list is sorted.
+  std::string after;
+  if (!request.page_token().empty() &&
+      (!absl::WebSafeBase64Unescape(request.page_token(), &after) || after.empty())) {
+    bad.Add("page_token", "not a token this API returned");
+  }
+  if (!bad.empty()) return bad.ToStatus();
   KIRIM_ASSIGN_OR_RETURN(std::set<std::string> paused, controls_->Paused(caller.tenant));
+  KIRIM_ASSIGN_OR_RETURN(auto waiting, controls_->Waiting(caller.tenant));
+  // Every destination the tenant paused or has mail waiting for.
+  std::map<std::string, v1::Destination> all;
+  for (const std::string& d : paused) all[d] = DestinationOf(d, true);
+  for (const auto& [domain, messages] : waiting) {
+    auto [it, fresh] = all.try_emplace(domain, DestinationOf(domain, false));
+    it->second.mutable_queue()->set_scheduled(messages);
+  }
+  const int page_size = request.page_size() == 0 ? 100 : std::min(request.page_size(), 1000);
   v1::ListDestinationsResponse response;
-  for (const std::string& d : paused) *response.add_destinations() = DestinationOf(d, true);
+  for (auto it = all.upper_bound(after); it != all.end(); ++it) {
+    if (response.destinations_size() == page_size) {
+      response.set_next_page_token(
+          absl::WebSafeBase64Escape(response.destinations(page_size - 1).domain()));
+      break;
+    }
+    *response.add_destinations() = std::move(it->second);
+  }
   return response;
 }
 

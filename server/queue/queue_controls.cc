@@ -50,12 +50,11 @@ absl::StatusOr<int> RedisQueueControls::RetryMessage(const std::string& tenant,
   return static_cast<int>(v.integer);
 }
 
-absl::StatusOr<int> RedisQueueControls::RetryDestination(const std::string& tenant,
-                                                         const std::string& domain,
-                                                         absl::Time now, int max_scan) {
-  const std::string want = absl::AsciiStrToLower(domain);
+absl::Status RedisQueueControls::ForEachScheduled(
+    const std::string& tenant, int max_scan,
+    const std::function<absl::Status(const std::string&, const std::string&,
+                                     const std::set<std::string>&)>& each) {
   const std::string tenant_part = absl::StrCat("|", tenant, "|");
-  int moved = 0;
   for (int shard = 0; shard < shards_; ++shard) {
     const std::string key = queue_.ScheduledKey(shard);
     KIRIM_ASSIGN_OR_RETURN(redis::RedisValue members,
@@ -73,18 +72,46 @@ absl::StatusOr<int> RedisQueueControls::RetryDestination(const std::string& tena
     for (size_t i = 0; i < records.size(); ++i) {
       StoredMessage record;
       if (records[i].is_nil() || !record.ParseFromString(records[i].str)) continue;
-      bool match = false;
+      std::set<std::string> domains;
       for (const auto& r : record.message().recipients()) {
-        const bool waiting = r.state() == v1::RECIPIENT_PENDING || r.state() == v1::RECIPIENT_DEFERRED;
-        match |= waiting && DomainOfAddress(r.address()) == want;
+        if (r.state() == v1::RECIPIENT_PENDING || r.state() == v1::RECIPIENT_DEFERRED) {
+          domains.insert(DomainOfAddress(r.address()));
+        }
       }
-      if (!match) continue;
-      KIRIM_ASSIGN_OR_RETURN(redis::RedisValue v,
-                             redis_.Command({"ZADD", key, "XX", "CH", Millis(now), mine[i]}));
-      moved += static_cast<int>(v.integer);
+      if (!domains.empty()) KIRIM_RETURN_IF_ERROR(each(key, mine[i], domains));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> RedisQueueControls::RetryDestination(const std::string& tenant,
+                                                         const std::string& domain,
+                                                         absl::Time now, int max_scan) {
+  const std::string want = absl::AsciiStrToLower(domain);
+  int moved = 0;
+  KIRIM_RETURN_IF_ERROR(ForEachScheduled(
+      tenant, max_scan,
+      [&](const std::string& key, const std::string& member,
+          const std::set<std::string>& domains) -> absl::Status {
+        if (domains.count(want) == 0) return absl::OkStatus();
+        KIRIM_ASSIGN_OR_RETURN(redis::RedisValue v,
+                               redis_.Command({"ZADD", key, "XX", "CH", Millis(now), member}));
+        moved += static_cast<int>(v.integer);
+        return absl::OkStatus();
+      }));
   return moved;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> RedisQueueControls::Waiting(
+    const std::string& tenant, int max_scan) {
+  std::map<std::string, int64_t> waiting;
+  KIRIM_RETURN_IF_ERROR(ForEachScheduled(
+      tenant, max_scan,
+      [&](const std::string&, const std::string&, const std::set<std::string>& domains) {
+        for (const std::string& d : domains) ++waiting[d];
+        return absl::OkStatus();
+      }));
+  return waiting;
 }
 
 }  // namespace kirim

@@ -8,6 +8,8 @@
 #ifndef KIRIM_SERVER_QUEUE_QUEUE_CONTROLS_H_
 #define KIRIM_SERVER_QUEUE_QUEUE_CONTROLS_H_
 
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
 
@@ -32,6 +34,10 @@ class QueueControls {
   // (looks at up to `max_scan` scheduled messages per shard); returns how many.
   virtual absl::StatusOr<int> RetryDestination(const std::string& tenant, const std::string& domain,
                                                absl::Time now, int max_scan = 100000) = 0;
+  // The tenant's scheduled (deferred, held for a pause, or send_at) messages per destination
+  // domain of a recipient still waiting, from up to `max_scan` scheduled messages per shard.
+  virtual absl::StatusOr<std::map<std::string, int64_t>> Waiting(const std::string& tenant,
+                                                                 int max_scan = 100000) = 0;
 };
 
 class RedisQueueControls final : public QueueControls {
@@ -47,10 +53,19 @@ class RedisQueueControls final : public QueueControls {
                                    absl::Time now) override;
   absl::StatusOr<int> RetryDestination(const std::string& tenant, const std::string& domain,
                                        absl::Time now, int max_scan) override;
+  absl::StatusOr<std::map<std::string, int64_t>> Waiting(const std::string& tenant,
+                                                         int max_scan) override;
 
   std::string PausedKey(const std::string& tenant) const;
 
  private:
+  // Calls `each` with (scheduled key, member, the domains of its waiting recipients) for each
+  // of the tenant's scheduled messages among the first `max_scan` of every shard.
+  absl::Status ForEachScheduled(
+      const std::string& tenant, int max_scan,
+      const std::function<absl::Status(const std::string& key, const std::string& member,
+                                       const std::set<std::string>& domains)>& each);
+
   redis::RedisClient& redis_;
   const RedisMessageQueue& queue_;
   const int shards_;

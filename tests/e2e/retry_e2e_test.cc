@@ -148,10 +148,29 @@ TEST_F(RetryE2eTest, APausedDestinationKeepsItsMailUntilResumedAndRetriedNow) {
   EXPECT_EQ(h.attempts_size(), 0) << "nothing was attempted for a paused destination";
   EXPECT_EQ(peer.ReceivedCount(), 1);
 
+  // Listed: what is paused, and what has mail waiting (both messages hold a recipient at
+  // paused.example), sorted, page by page.
+  v1::PauseDestinationRequest pause_other;
+  pause_other.set_name("destinations/idle.example");
+  ASSERT_TRUE(call(&v1::AdminService::Stub::PauseDestination, pause_other, &d).ok());
+  v1::ListDestinationsRequest page_request;
+  page_request.set_page_size(1);
   v1::ListDestinationsResponse list;
-  ASSERT_TRUE(call(&v1::AdminService::Stub::ListDestinations, v1::ListDestinationsRequest(), &list).ok());
+  ASSERT_TRUE(call(&v1::AdminService::Stub::ListDestinations, page_request, &list).ok());
+  ASSERT_EQ(list.destinations_size(), 1);
+  EXPECT_EQ(list.destinations(0).name(), "destinations/idle.example");
+  EXPECT_EQ(list.destinations(0).queue().scheduled(), 0);
+  ASSERT_FALSE(list.next_page_token().empty());
+  page_request.set_page_token(list.next_page_token());
+  ASSERT_TRUE(call(&v1::AdminService::Stub::ListDestinations, page_request, &list).ok());
   ASSERT_EQ(list.destinations_size(), 1);
   EXPECT_EQ(list.destinations(0).name(), "destinations/paused.example");
+  EXPECT_TRUE(list.destinations(0).paused());
+  EXPECT_EQ(list.destinations(0).queue().scheduled(), 2);
+  EXPECT_TRUE(list.next_page_token().empty());
+  page_request.set_page_token("not a token!");
+  EXPECT_EQ(call(&v1::AdminService::Stub::ListDestinations, page_request, &list).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   v1::ResumeDestinationRequest resume;
   resume.set_name("destinations/paused.example");
