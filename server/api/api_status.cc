@@ -38,6 +38,7 @@ absl::string_view RejectReason(const absl::Status& status) {
     case absl::StatusCode::kAlreadyExists: return "already_exists";
     case absl::StatusCode::kUnavailable: return "unavailable";
     case absl::StatusCode::kResourceExhausted: {
+      if (ErrorReason(status) == kStoreOutOfMemory) return "store_out_of_memory";
       absl::optional<absl::Cord> quota =
           status.GetPayload("type.googleapis.com/google.rpc.QuotaFailure");
       if (!quota.has_value()) return "queue_full";

@@ -17,7 +17,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Why a SendEmail was refused, as a metrics label (one of kRejectReasons in
 // server/metrics/metrics.h), from its code and google.rpc details: a QuotaFailure tells a rate
-// limit from the daily quota, RESOURCE_EXHAUSTED without one is a full queue, a
+// limit from the daily quota, an ErrorInfo STORE_OUT_OF_MEMORY is Redis at maxmemory,
+// RESOURCE_EXHAUSTED with neither is a full queue, a
 // PreconditionFailure of type DOMAIN_NOT_VERIFIED is the send policy, other
 // FAILED_PRECONDITIONs are suppressions.
 absl::string_view RejectReason(const absl::Status& status);

@@ -46,6 +46,17 @@ absl::Status StoreUnavailable() {
                         absl::Seconds(1));
 }
 
+// Redis is reachable but full (maxmemory, noeviction): not UNAVAILABLE, and not the queue
+// depth limit either, though both are RESOURCE_EXHAUSTED and retried later.
+absl::Status StoreOutOfMemory(absl::Duration retry_delay) {
+  return WithErrorReason(
+      WithRetryDelay(absl::ResourceExhaustedError(
+                         "message store out of memory (Redis reached maxmemory); nothing was "
+                         "stored, retry later"),
+                     retry_delay),
+      kStoreOutOfMemory);
+}
+
 }  // namespace
 
 std::string SendRequestHash(const v1::SendEmailRequest& request) {
@@ -115,7 +126,10 @@ absl::Status MailApi::EnqueueFailed(const Principal& caller, const TenantLimits&
     case absl::StatusCode::kUnavailable:
       return StoreUnavailable();
     case absl::StatusCode::kResourceExhausted:
-      // The queue is at its depth limit (or Redis is out of memory): shed load, store nothing.
+      if (ErrorReason(stored) == kStoreOutOfMemory) {
+        return StoreOutOfMemory(options_.queue_full_retry_delay);
+      }
+      // The queue is at its depth limit: shed load, store nothing.
       return WithRetryDelay(
           absl::ResourceExhaustedError(absl::StrCat(
               "the queue is full; nothing was stored, retry later (", stored.message(), ")")),
@@ -250,6 +264,10 @@ absl::StatusOr<v1::SendEmailResponse> MailApi::Accept(const Principal& caller,
   absl::StatusOr<LimitDecision> decision = limiter_.Acquire(caller.tenant, limits, cost);
   if (!decision.ok()) {
     if (decision.status().code() == absl::StatusCode::kUnavailable) return StoreUnavailable();
+    // The limiter's own write was refused: nothing was charged or stored.
+    if (ErrorReason(decision.status()) == kStoreOutOfMemory) {
+      return StoreOutOfMemory(options_.queue_full_retry_delay);
+    }
     return decision.status();
   }
   if (!decision->allowed) {

@@ -7,6 +7,8 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "server/api/api_status.h"
+#include "server/common/status_details.h"
 #include "tests/common/fake_clock.h"
 #include "tests/common/fake_random.h"
 #include "tests/limits/fake_send_limiter.h"
@@ -374,6 +376,30 @@ TEST_F(MailApiTest, AFullQueueRefusesWithRetryInfoStoresNothingAndRefundsTheChar
   EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok());
   EXPECT_EQ(api_.SendEmail(alice_, Request()).status().code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(MailApiTest, RedisOutOfMemoryIsAClearResourceExhaustedNotAFullQueue) {
+  limits_.Set("alice", TenantLimits{.rate_per_second = 0, .burst = 0, .daily_quota = 2});
+  // What HiredisClient makes of Redis's "OOM command not allowed when used memory >
+  // 'maxmemory'" reply to the enqueue script.
+  queue_.set_enqueue_error(WithErrorReason(
+      absl::ResourceExhaustedError("redis: OOM command not allowed when used memory > "
+                                   "'maxmemory'. script: 1234, on @user_script:30."),
+      kStoreOutOfMemory));
+  auto refused = api_.SendEmail(alice_, Request());
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("message store out of memory"));
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("nothing was stored"));
+  EXPECT_EQ(ErrorReason(refused.status()), kStoreOutOfMemory);
+  EXPECT_TRUE(refused.status().GetPayload("type.googleapis.com/google.rpc.RetryInfo").has_value());
+  EXPECT_FALSE(
+      refused.status().GetPayload("type.googleapis.com/google.rpc.QuotaFailure").has_value());
+  EXPECT_EQ(RejectReason(refused.status()), "store_out_of_memory");
+  EXPECT_EQ(queue_.record_count(), 0u);
+  // The charge was given back: the whole daily quota is still there.
+  queue_.set_enqueue_error(absl::OkStatus());
+  EXPECT_TRUE(api_.SendEmail(alice_, Request()).ok());
 }
 
 // --- cancel ---------------------------------------------------------------------------------

@@ -53,6 +53,22 @@ absl::Status WithQuotaFailure(absl::Status status, std::string subject, std::str
   return status;
 }
 
+absl::Status WithErrorReason(absl::Status status, std::string reason) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::move(reason));
+  info.set_domain(kErrorDomain);
+  SetStatusDetail(&status, info);
+  return status;
+}
+
+std::string ErrorReason(const absl::Status& status) {
+  absl::optional<absl::Cord> payload =
+      status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  google::rpc::ErrorInfo info;
+  if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
 absl::Status WithPreconditionFailure(absl::Status status, std::string type, std::string subject,
                                      std::string description) {
   google::rpc::PreconditionFailure failure;

@@ -44,6 +44,18 @@ absl::Status WithQuotaFailure(absl::Status status, std::string subject, std::str
 absl::Status WithPreconditionFailure(absl::Status status, std::string type, std::string subject,
                                      std::string description);
 
+// google.rpc.ErrorInfo: a machine-readable reason, for refusals that share a code but call for
+// different handling (domain kErrorDomain).
+inline constexpr char kErrorDomain[] = "kirim";
+// RESOURCE_EXHAUSTED because the message store (Redis) is out of memory: it reached maxmemory
+// (policy noeviction) and refuses writes. Not UNAVAILABLE: Redis answers, it is full.
+inline constexpr char kStoreOutOfMemory[] = "STORE_OUT_OF_MEMORY";
+
+// Attaches google.rpc.ErrorInfo with `reason` and domain kErrorDomain.
+absl::Status WithErrorReason(absl::Status status, std::string reason);
+// The google.rpc.ErrorInfo reason `status` carries, "" if none.
+std::string ErrorReason(const absl::Status& status);
+
 // Attaches any google.rpc detail message under its type URL.
 void SetStatusDetail(absl::Status* status, const google::protobuf::Message& detail);
 

@@ -64,9 +64,9 @@ inline constexpr absl::string_view kLanes[] = {"transactional", "bulk"};
 inline constexpr absl::string_view kOutcomes[] = {"delivered", "deferred", "bounced",
                                                   "expired",   "suppressed", "cancelled"};
 inline constexpr absl::string_view kRejectReasons[] = {
-    "invalid_argument", "unauthenticated",     "permission_denied", "rate_limited",
-    "quota_exceeded",   "queue_full",          "suppressed",        "sender_not_verified",
-    "already_exists",   "unavailable",         "other"};
+    "invalid_argument",    "unauthenticated", "permission_denied", "rate_limited",
+    "quota_exceeded",      "queue_full",      "store_out_of_memory", "suppressed",
+    "sender_not_verified", "already_exists",  "unavailable",       "other"};
 inline constexpr absl::string_view kSmtpPhases[] = {
     "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "data_end",
     "rset",    "quit"};

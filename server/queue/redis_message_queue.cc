@@ -121,15 +121,23 @@ end
 return out
 )lua";
 
+// Recording an outcome must work even when Redis is at maxmemory (noeviction): refused, the
+// lease would expire and the message be sent again, every lease period, for as long as Redis
+// stays full. Redis refuses a script (EVAL without flags) for memory only at its first write of
+// a command that may grow memory (HSET, XADD, ZADD...), never once the script has written; so
+// Complete and Defer end the lease first (XACK, XDEL: never refused), and PromoteDue takes the
+// member out of the scheduled set (ZREM) before it adds it to a stream. Same final state; the
+// record then grows past maxmemory by one attempt, which Redis allows.
+//
 // KEYS: message, ready stream, event stream. ARGV: record, entry id, group, retention seconds
 // ("0" = keep), events maxlen, events...
 constexpr char kCompleteScript[] = KIRIM_LUA_APPEND_EVENTS R"lua(
+redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
+redis.call('XDEL', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'r', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HDEL', KEYS[1], 'e')
 if ARGV[4] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
-redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
-redis.call('XDEL', KEYS[2], ARGV[2])
 append_events(KEYS[3], ARGV[5], 6)
 return 1
 )lua";
@@ -137,13 +145,13 @@ return 1
 // KEYS: message, ready stream, scheduled, event stream. ARGV: record, entry id, group, due ms,
 // member, events maxlen, events...
 constexpr char kDeferScript[] = KIRIM_LUA_APPEND_EVENTS R"lua(
+redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
+redis.call('XDEL', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'r', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HDEL', KEYS[1], 'e')
 local added = redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('HINCRBY', depth_key(KEYS[3]), 'scheduled:' .. string.sub(ARGV[5], 1, 1), added)
-redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
-redis.call('XDEL', KEYS[2], ARGV[2])
 append_events(KEYS[4], ARGV[6], 7)
 return 1
 )lua";
@@ -158,12 +166,13 @@ for _, m in ipairs(due) do
   local ref = string.sub(m, 3)
   local sep = string.find(ref, '|', 1, true)
   local key = ARGV[3] .. string.sub(ref, 1, sep - 1) .. ':m:' .. string.sub(ref, sep + 1)
+  local removed = redis.call('ZREM', KEYS[1], m)
   if redis.call('EXISTS', key) == 1 then
     local stream = (lane == 't') and KEYS[2] or KEYS[3]
     local entry = redis.call('XADD', stream, '*', 'ref', ref)
     redis.call('HSET', key, 'e', lane .. '|' .. entry)
   end
-  if redis.call('ZREM', KEYS[1], m) > 0 then redis.call('HINCRBY', depth, 'scheduled:' .. lane, -1) end
+  if removed > 0 then redis.call('HINCRBY', depth, 'scheduled:' .. lane, -1) end
 end
 return #due
 )lua";

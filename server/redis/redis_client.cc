@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <utility>
@@ -9,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "server/common/status_details.h"
 #include "server/common/status_macros.h"
 
 namespace kirim::redis {
@@ -50,7 +52,9 @@ absl::Status ClassifyRedisError(absl::string_view error_reply) {
                                  "CLUSTERDOWN", "NOREPLICAS"}) {
     if (absl::StartsWith(error_reply, busy)) return absl::UnavailableError(msg);
   }
-  if (absl::StartsWith(error_reply, "OOM")) return absl::ResourceExhaustedError(msg);
+  if (absl::StartsWith(error_reply, "OOM")) {
+    return WithErrorReason(absl::ResourceExhaustedError(msg), kStoreOutOfMemory);
+  }
   return absl::InternalError(msg);
 }
 
@@ -66,6 +70,17 @@ class HiredisClient::Connection {
  public:
   explicit Connection(redisContext* ctx) : ctx_(ctx) {}
   ~Connection() { redisFree(ctx_); }
+
+  // For a connection dropped because a call failed midway (a timeout, an I/O error): makes the
+  // close a reset (SO_LINGER 0), which discards request bytes the kernel still holds unsent or
+  // unacknowledged. An orderly close would keep retransmitting them, so a call already reported
+  // as failed ("nothing was stored") could still be carried out by Redis once the network
+  // heals.
+  void Abort() {
+    if (ctx_->fd < 0) return;
+    linger abort_on_close{1, 0};
+    setsockopt(ctx_->fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+  }
 
   // Appends every command, then reads every reply: one round trip.
   absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<Argv>& commands,
@@ -160,7 +175,11 @@ absl::StatusOr<std::vector<RedisValue>> HiredisClient::Run(const std::vector<Arg
   KIRIM_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Acquire());
   bool broken = false;
   auto result = conn->Run(commands, options_.command_timeout + extra_timeout, &broken);
-  if (!broken) Release(std::move(conn));
+  if (broken) {
+    conn->Abort();
+  } else {
+    Release(std::move(conn));
+  }
   return result;
 }
 

@@ -8,8 +8,10 @@
 //
 // Error classification (one place, see ClassifyRedisError): a connection failure, a timeout or
 // a LOADING/BUSY/READONLY/MASTERDOWN/TRYAGAIN reply is kUnavailable (retry with backoff); an OOM
-// reply is kResourceExhausted (Redis hit maxmemory: refuse, store nothing); any other error
-// reply is kInternal (a bug in Kirim's command or script).
+// reply is kResourceExhausted carrying google.rpc.ErrorInfo reason kStoreOutOfMemory (Redis hit
+// maxmemory: refuse, store nothing; see server/common/status_details.h); any other error reply
+// is kInternal (a bug in Kirim's command or script). A Lua script refused because of OOM
+// changed nothing: Redis checks memory before a script's first write only.
 #ifndef KIRIM_SERVER_REDIS_REDIS_CLIENT_H_
 #define KIRIM_SERVER_REDIS_REDIS_CLIENT_H_
 

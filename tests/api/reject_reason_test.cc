@@ -88,6 +88,13 @@ TEST(RejectReasonTest, ResourceExhaustedWithoutQuotaFailureIsAFullQueue) {
             "queue_full");
 }
 
+TEST(RejectReasonTest, RedisOutOfMemoryIsNotAFullQueue) {
+  EXPECT_EQ(Reason(WithErrorReason(WithRetryDelay(absl::ResourceExhaustedError("out of memory"),
+                                                  absl::Seconds(30)),
+                                   kStoreOutOfMemory)),
+            "store_out_of_memory");
+}
+
 TEST(RejectReasonTest, QuotaFailureNotNamingTheDailyQuotaIsRateLimited) {
   EXPECT_EQ(Reason(WithQuotaFailure(absl::ResourceExhaustedError("x"), "tenant:acme",
                                     "rate limit of 1 recipients/s with a burst of 1")),

@@ -4,7 +4,8 @@
 
 namespace kirim::testing {
 
-RedisServer::RedisServer() : port_(FreePort()), dir_(MakeTempDir("redis")) {}
+RedisServer::RedisServer(RedisServerOptions options)
+    : options_(std::move(options)), port_(FreePort()), dir_(MakeTempDir("redis")) {}
 
 absl::Status RedisServer::Start() {
   absl::Status s = StartOnce();
@@ -19,10 +20,12 @@ absl::Status RedisServer::Start() {
 }
 
 absl::Status RedisServer::StartOnce() {
-  KIRIM_RETURN_IF_ERROR(process_.Start({"/usr/bin/redis-server", "--port", std::to_string(port_),
-                                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-                                        "--appendfsync", "everysec", "--dir", dir_, "--daemonize",
-                                        "no", "--protected-mode", "no"}));
+  std::vector<std::string> argv = {"/usr/bin/redis-server", "--port", std::to_string(port_),
+                                   "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+                                   "--appendfsync", options_.appendfsync, "--dir", dir_,
+                                   "--daemonize", "no", "--protected-mode", "no"};
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  KIRIM_RETURN_IF_ERROR(process_.Start(argv));
   return process_.WaitForOutput("Ready to accept connections", absl::Seconds(30)).status();
 }
 

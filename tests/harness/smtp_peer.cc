@@ -24,16 +24,23 @@ SmtpPeer::SmtpPeer() : dir_(MakeTempDir("smtp-peer")) {
 }
 
 absl::Status SmtpPeer::Start(const SmtpPeerOptions& o) {
-  Subprocess openssl;
-  KIRIM_RETURN_IF_ERROR(openssl.Start({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048",
-                                       "-nodes", "-days", "2", "-subj", "/CN=mx.test", "-addext",
-                                       "subjectAltName=DNS:mx.test", "-keyout", key_, "-out",
-                                       cert_}));
-  if (openssl.Wait(absl::Seconds(60)) != 0) return absl::InternalError("openssl req failed");
+  if (ReadFileToString(cert_).empty()) {
+    Subprocess openssl;
+    KIRIM_RETURN_IF_ERROR(openssl.Start({"/usr/bin/openssl", "req", "-x509", "-newkey",
+                                         "rsa:2048", "-nodes", "-days", "2", "-subj",
+                                         "/CN=mx.test", "-addext", "subjectAltName=DNS:mx.test",
+                                         "-keyout", key_, "-out", cert_}));
+    if (openssl.Wait(absl::Seconds(60)) != 0) return absl::InternalError("openssl req failed");
+  }
+  if (process_.running()) return absl::FailedPreconditionError("the peer is running");
+  // Keep what the previous run printed: ReceivedIds counts over every run.
+  for (std::string& l : process_.Lines()) earlier_lines_.push_back(std::move(l));
+  options_ = o;
 
   std::vector<std::string> argv = {"/usr/bin/python3", Runfile("tests/peers/smtp_server.py"),
-                                   "--port", "0", "--maildir", maildir_, "--cert", cert_,
+                                   "--port", std::to_string(o.port), "--cert", cert_,
                                    "--key", key_};
+  if (o.store) argv.insert(argv.end(), {"--maildir", maildir_});
   if (o.require_starttls) argv.push_back("--require-starttls");
   if (o.implicit_tls) argv.push_back("--implicit-tls");
   if (!o.auth.empty()) argv.insert(argv.end(), {"--auth", o.auth});
@@ -44,6 +51,12 @@ absl::Status SmtpPeer::Start(const SmtpPeerOptions& o) {
   }
   if (o.stall_data > 0) argv.insert(argv.end(), {"--stall-data", std::to_string(o.stall_data)});
   if (!o.smtputf8) argv.push_back("--no-smtputf8");
+  if (o.stall_mid_data > 0) {
+    argv.insert(argv.end(), {"--stall-mid-data", std::to_string(o.stall_mid_data)});
+  }
+  if (o.drop_after_data > 0) {
+    argv.insert(argv.end(), {"--drop-after-data", std::to_string(o.drop_after_data)});
+  }
   // No __pycache__ written into the runfiles tree.
   KIRIM_RETURN_IF_ERROR(process_.Start(argv, {{"PYTHONDONTWRITEBYTECODE", "1"}}));
   KIRIM_ASSIGN_OR_RETURN(std::string line, process_.WaitForOutput("PORT ", absl::Seconds(30)));
@@ -80,7 +93,51 @@ absl::StatusOr<std::string> SmtpPeer::WaitForEvent(const std::string& prefix,
                               timeout);
 }
 
+absl::Status SmtpPeer::Restart() {
+  if (port_ == 0) return absl::FailedPreconditionError("Restart() before Start()");
+  SmtpPeerOptions o = options_;
+  o.port = port_;
+  return Start(o);
+}
+
 int SmtpPeer::ReceivedCount() { return EventCount("RECEIVED "); }
+
+std::map<std::string, int> SmtpPeer::ReceivedIds(const std::string& event) {
+  std::map<std::string, int> ids;
+  auto add = [&](const std::string& l) {
+    if (!absl::StartsWith(l, event)) return;
+    // "ID <id>" or "DROPPED <k> <id>": the id is the last word.
+    ++ids[l.substr(l.rfind(' ') + 1)];
+  };
+  for (const std::string& l : earlier_lines_) add(l);
+  for (const std::string& l : process_.Lines()) add(l);
+  return ids;
+}
+
+absl::Status SmtpPeer::WaitForIds(const std::set<std::string>& ids, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::set<std::string> missing = ids;
+  // The line count first: a line printed meanwhile is counted twice, never missed.
+  size_t from = process_.LineCount();
+  for (const auto& [id, n] : ReceivedIds()) missing.erase(id);
+  while (!missing.empty()) {
+    // Wake on the next message accepted (event-driven), then take every line printed since.
+    absl::StatusOr<std::string> line = process_.WaitForLine(
+        [](const std::string& l) { return absl::StartsWith(l, "ID "); }, deadline - absl::Now(),
+        from);
+    if (!line.ok()) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          missing.size(), " of ", ids.size(), " messages never arrived, e.g. ", *missing.begin(),
+          " (", line.status().message(), ")"));
+    }
+    const std::vector<std::string> lines = process_.Lines();
+    for (size_t i = from; i < lines.size(); ++i) {
+      if (absl::StartsWith(lines[i], "ID ")) missing.erase(lines[i].substr(3));
+    }
+    from = lines.size();
+  }
+  return absl::OkStatus();
+}
 
 int SmtpPeer::EventCount(const std::string& prefix) {
   int n = 0;

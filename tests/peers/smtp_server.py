@@ -22,13 +22,21 @@ Options:
   --reply-data-count N  only the first N completed DATA get --reply-data; later ones are stored
   --stall-data N      hold the reply to the first N completed DATA forever (the message is not
                       stored): a relay that hangs after the content, for crash/timeout tests
+  --stall-mid-data N  in the first N DATA commands, answer 354, read the first line of the
+                      content and then nothing more, forever: a relay that stalls mid-DATA (the
+                      final "." never arrives, so the message was not received)
+  --drop-after-data N  for the first N completed DATA, read the whole content (up to the final
+                      ".") and then drop the connection without a reply: the sender cannot know
+                      that the relay received it (the duplicate window of RFC 5321 §4.1.1.4)
   --no-smtputf8       do not offer SMTPUTF8 (RFC 6531), which aiosmtpd's Controller offers by
                       default: a server that only takes ASCII addresses
 
 Events on stdout (flushed), for tests to wait on: "PORT <n>" once listening, "EHLO <name>" for
-every EHLO (one per session, two with STARTTLS), "RSET" for every RSET, "RECEIVED <name>"
-after a message is stored, "REFUSED <reply>" after a DATA is refused, "STALLED <k>" when a DATA
-reply is being held.
+every EHLO (one per session, two with STARTTLS), "RSET" for every RSET, "ID <message-id>" then
+"RECEIVED <name>" after a message is accepted (stored when --maildir is given; <message-id> is
+its Message-ID header, "-" if it has none), "REFUSED <reply>" after a DATA is refused, "STALLED
+<k>" when a DATA reply is being held, "STALLED-MID-DATA <k>" when a DATA stalls mid-content,
+"DROPPED <k> <message-id>" when a connection is dropped after a complete DATA.
 
 Use /usr/bin/python3: it has Debian's python3-aiosmtpd.
 """
@@ -38,18 +46,32 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import ssl
 import sys
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def message_id(content):
+    """The Message-ID header of a message (its header section only), "-" if it has none."""
+    header, _, _ = content.partition(b"\r\n\r\n")
+    m = _MESSAGE_ID.search(header)
+    return m.group(1).decode("ascii", "replace") if m else "-"
 
 
 class Handler:
     def __init__(self, maildir, rcpt_replies, data_reply, implicit_tls, stall_data=0,
-                 data_reply_count=None):
+                 data_reply_count=None, stall_mid_data=0, drop_after_data=0):
         self.stall_data = stall_data
+        self.stall_mid_data = stall_mid_data
+        self.stalled_mid_data = 0
+        self.drop_after_data = drop_after_data
+        self.dropped = 0
         self.data_reply_count = data_reply_count
         self.data_replied = 0
         self.stalled = 0
@@ -81,6 +103,14 @@ class Handler:
             self.stalled += 1
             print("STALLED %d" % self.stalled, flush=True)
             await asyncio.Event().wait()  # never set: the client times out or dies
+        if self.dropped < self.drop_after_data:
+            self.dropped += 1
+            print("DROPPED %d %s" % (self.dropped, message_id(envelope.original_content)),
+                  flush=True)
+            # No reply at all: the connection ends right after the final ".". aiosmtpd cancels
+            # this handler when it sees the connection go.
+            server.transport.abort()
+            await asyncio.Event().wait()
         if self.data_reply and (self.data_reply_count is None
                                 or self.data_replied < self.data_reply_count):
             self.data_replied += 1
@@ -105,6 +135,7 @@ class Handler:
                               envelope.original_content)
             _write_atomically(os.path.join(self.maildir, name + ".json"),
                               json.dumps(meta, sort_keys=True).encode())
+        print("ID %s" % message_id(envelope.original_content), flush=True)
         print("RECEIVED %s" % name, flush=True)
         return "250 2.0.0 OK: queued as " + name
 
@@ -116,12 +147,31 @@ def _write_atomically(path, data):
     os.rename(tmp, path)
 
 
+class FaultySMTP(SMTP):
+    """aiosmtpd's SMTP with one more fault: a DATA that stalls mid-content (--stall-mid-data)."""
+
+    async def smtp_DATA(self, arg):
+        handler = self.event_handler
+        if (handler.stalled_mid_data >= handler.stall_mid_data or arg
+                or not self.envelope.rcpt_tos or await self.check_helo_needed()
+                or await self.check_auth_needed("DATA")):
+            return await super().smtp_DATA(arg)
+        handler.stalled_mid_data += 1
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        await self._reader.readuntil(b"\r\n")  # the first line of the content, then no more
+        print("STALLED-MID-DATA %d" % handler.stalled_mid_data, flush=True)
+        await asyncio.Event().wait()  # never set: the client times out; the session is cancelled
+
+
 class PortReportingController(Controller):
     """A Controller that can listen on port 0.
 
     aiosmtpd connects to its own port once after binding (to trigger lazy set-up); with port 0
     that would go to port 0, so learn the real port from the bound socket first.
     """
+
+    def factory(self):
+        return FaultySMTP(self.handler, **self.SMTP_kwargs)
 
     def _trigger_server(self):
         self.port = self.server.sockets[0].getsockname()[1]
@@ -161,6 +211,8 @@ def main():
     parser.add_argument("--reply-data")
     parser.add_argument("--stall-data", type=int, default=0)
     parser.add_argument("--reply-data-count", type=int)
+    parser.add_argument("--stall-mid-data", type=int, default=0)
+    parser.add_argument("--drop-after-data", type=int, default=0)
     parser.add_argument("--no-smtputf8", action="store_true")
     args = parser.parse_args()
 
@@ -204,7 +256,8 @@ def main():
 
     logging.getLogger("mail.log").addFilter(_QuietDeprecations())
     handler = Handler(args.maildir, rcpt_replies, args.reply_data, args.implicit_tls,
-                      args.stall_data, args.reply_data_count)
+                      args.stall_data, args.reply_data_count, args.stall_mid_data,
+                      args.drop_after_data)
     # Block the stop signals before the server thread starts (it inherits the mask), so that
     # only sigwait() below receives them.
     stop_signals = {signal.SIGTERM, signal.SIGINT}

@@ -222,6 +222,11 @@ class FakeMessageQueue final : public MessageQueue {
     absl::MutexLock lock(&mu_);
     unavailable_ = v;
   }
+  // Every Enqueue fails with `error` and stores nothing (OK = off), e.g. Redis out of memory.
+  void set_enqueue_error(absl::Status error) {
+    absl::MutexLock lock(&mu_);
+    enqueue_error_ = std::move(error);
+  }
   // Enqueue refuses once ready + leased + scheduled reaches this (0 = no limit).
   void set_max_depth(int64_t depth) {
     absl::MutexLock lock(&mu_);
@@ -297,6 +302,7 @@ class FakeMessageQueue final : public MessageQueue {
                                                const std::vector<v1::Event>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (unavailable_) return absl::UnavailableError("fake redis down");
+    if (!enqueue_error_.ok()) return enqueue_error_;
     if (idem != nullptr) {
       if (const Claim* claim = LiveClaimLocked(record.tenant(), idem->key)) {
         return EnqueueOutcome{true, claim->record};
@@ -349,6 +355,7 @@ class FakeMessageQueue final : public MessageQueue {
   absl::Mutex mu_;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
   int64_t max_depth_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status enqueue_error_ ABSL_GUARDED_BY(mu_);
   size_t event_max_len_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<Key, StoredMessage> records_ ABSL_GUARDED_BY(mu_);
   std::deque<Key> ready_tx_ ABSL_GUARDED_BY(mu_), ready_bulk_ ABSL_GUARDED_BY(mu_);

@@ -3,12 +3,14 @@
 // restarts, leftovers in the streams).
 #include "server/queue/redis_message_queue.h"
 
+#include <map>
 #include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/status_details.h"
 #include "server/common/status_macros.h"
 #include "server/queue/message_id.h"
 #include "tests/common/fake_clock.h"
@@ -168,6 +170,59 @@ TEST_F(RedisMessageQueueTest, DeferSchedulesAndPromoteDueMakesReady) {
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].lane, Lane::kBulk);
   EXPECT_EQ(again[0].record.message().state(), v1::DEFERRED);
+}
+
+// At maxmemory (noeviction) Redis refuses new messages, but a worker can still record what it
+// did with the ones it holds (else their leases expire and they are sent again and again) and
+// scheduled retries still become ready.
+TEST_F(RedisMessageQueueTest, OutcomesAreRecordedWhileRedisIsOutOfMemory) {
+  ASSERT_TRUE(client_->Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  for (const char* id : {"M1", "M2", "M3"}) {
+    ASSERT_TRUE(queue_->Enqueue(Record("t1", id), Lane::kTransactional, std::nullopt).ok());
+  }
+  std::map<std::string, Lease> lease;  // by message id (shards do not keep enqueue order)
+  for (int i = 0; i < 3; ++i) {
+    std::vector<Lease> one = TakeNow("w1");
+    ASSERT_EQ(one.size(), 1u);
+    lease[one[0].id] = one[0];
+  }
+  ASSERT_EQ(lease.size(), 3u);
+  absl::Time now = absl::FromUnixSeconds(1800000000);
+  // M3 waits for a retry that is due now.
+  StoredMessage retry = lease["M3"].record;
+  retry.mutable_message()->set_state(v1::DEFERRED);
+  ASSERT_TRUE(queue_->Defer(lease["M3"], retry, now).ok());
+
+  ASSERT_TRUE(client_->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
+  absl::Status full = queue_->Enqueue(Record("t1", "M4"), Lane::kTransactional, std::nullopt);
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
+  EXPECT_EQ(ErrorReason(full), kStoreOutOfMemory);
+
+  StoredMessage done = lease["M1"].record;
+  done.mutable_message()->set_state(v1::DELIVERED);
+  done.mutable_message()->add_attempts()->set_worker("w1");
+  EXPECT_TRUE(queue_->Complete(lease["M1"], done).ok());
+  StoredMessage later = lease["M2"].record;
+  later.mutable_message()->set_state(v1::DEFERRED);
+  later.mutable_message()->add_attempts()->set_worker("w1");
+  EXPECT_TRUE(queue_->Defer(lease["M2"], later, now + absl::Hours(1)).ok());
+  absl::StatusOr<int> promoted = queue_->PromoteDue(now, 100);
+  ASSERT_TRUE(promoted.ok()) << promoted.status();
+  EXPECT_EQ(*promoted, 1);
+
+  ASSERT_TRUE(client_->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  auto m1 = queue_->Get("t1", "M1");
+  ASSERT_TRUE(m1.ok() && m1->has_value());
+  EXPECT_EQ((*m1)->message().state(), v1::DELIVERED);
+  EXPECT_EQ((*m1)->message().attempts_size(), 1);
+  auto m2 = queue_->Get("t1", "M2");
+  ASSERT_TRUE(m2.ok() && m2->has_value());
+  EXPECT_EQ((*m2)->message().state(), v1::DEFERRED);
+  // Leases ended: only the promoted retry (M3) is handed out, even to a reclaimer.
+  Reset(absl::ZeroDuration());
+  std::vector<Lease> next = TakeNow("w2");
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].id, "M3");
 }
 
 TEST_F(RedisMessageQueueTest, ScheduledEnqueueWaitsForItsTime) {
