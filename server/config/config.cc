@@ -17,6 +17,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/common/status_macros.h"
+#include "server/common/text.h"
 #include "server/domains/dns_records.h"
 
 extern char** environ;
@@ -76,6 +77,37 @@ bool IsHostPort(absl::string_view s) {
          absl::SimpleAtoi(s.substr(colon + 1), &port) && port >= 0 && port <= 65535;
 }
 
+// Proto3 strings must be UTF-8: the JSON parser refuses anything else and protobuf logs an
+// error whenever such a message is serialized, but the text parser lets raw bytes and "\377"
+// escapes through. Found by tests/fuzz:config; `path` names the field for the error.
+absl::Status CheckUtf8Strings(const google::protobuf::Message& message, const std::string& path) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const std::string name = path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const std::string item = field->is_repeated() ? absl::StrCat(name, "[", i, "]") : name;
+      if (field->type() == FieldDescriptor::TYPE_STRING) {
+        const std::string value = field->is_repeated()
+                                      ? reflection->GetRepeatedString(message, field, i)
+                                      : reflection->GetString(message, field);
+        if (!IsValidUtf8(value)) {
+          return absl::InvalidArgumentError(absl::StrCat("config: ", item, ": not valid UTF-8"));
+        }
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        KIRIM_RETURN_IF_ERROR(CheckUtf8Strings(
+            field->is_repeated() ? reflection->GetRepeatedMessage(message, field, i)
+                                 : reflection->GetMessage(message, field),
+            item));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::map<std::string, std::string> EnvironmentMap() {
@@ -110,6 +142,7 @@ absl::StatusOr<Config> ParseConfig(absl::string_view content, absl::string_view 
   if (!parser.ParseFromString(std::string(content), &config)) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", errors.first));
   }
+  KIRIM_RETURN_IF_ERROR(CheckUtf8Strings(config, ""));
   return config;
 }
 
@@ -144,9 +177,16 @@ std::vector<std::string> UnknownEnvironment(const std::map<std::string, std::str
 }
 
 absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* c) {
+  // The first variable that is not UTF-8 (config strings must be, see CheckUtf8Strings).
+  std::string not_utf8;
   auto get = [&](const char* name) -> const std::string* {
     auto it = env.find(name);
-    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+    if (it == env.end() || it->second.empty()) return nullptr;
+    if (!IsValidUtf8(it->second)) {
+      if (not_utf8.empty()) not_utf8 = name;
+      return nullptr;
+    }
+    return &it->second;
   };
   if (auto* v = get("KIRIM_ROLE")) c->set_role(*v);
   if (auto* v = get("KIRIM_LISTEN_ADDRESS")) c->set_listen_address(*v);
@@ -202,6 +242,7 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, Con
     c->mutable_domains()->set_key_encryption_key_file(*v);
   }
   if (auto* v = get("KIRIM_ALLOW_PLAINTEXT")) c->set_allow_plaintext(*v == "true" || *v == "1");
+  if (!not_utf8.empty()) return absl::InvalidArgumentError(absl::StrCat(not_utf8, ": not valid UTF-8"));
   return absl::OkStatus();
 }
 
@@ -236,8 +277,9 @@ void ApplyDefaults(Config* c) {
   if (retry->factor() == 0) retry->set_factor(2);
   if (retry->max_delay_ms() == 0) retry->set_max_delay_ms(std::max<int64_t>(3600 * 1000, retry->first_retry_ms()));
   if (retry->max_age_ms() == 0) retry->set_max_age_ms(int64_t{5} * 24 * 3600 * 1000);
+  // A negative jitter ("none") stays negative (RetryPolicy clamps it to 0): rewritten as 0 it
+  // would read as unset, so the effective config (--check_config) would load back with 0.2.
   if (retry->jitter() == 0) retry->set_jitter(0.2);
-  if (retry->jitter() < 0) retry->set_jitter(0);
   if (retry->delay_warning_ms() == 0) retry->set_delay_warning_ms(4 * 3600 * 1000);
   if (d->poll_interval_ms() == 0) d->set_poll_interval_ms(1000);
   if (d->shutdown_grace_ms() == 0) d->set_shutdown_grace_ms(30 * 1000);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace kirim {
@@ -123,6 +124,34 @@ TEST(ConfigTest, UnknownKirimVariablesAreNamed) {
   EXPECT_EQ(UnknownEnvironment(env),
             (std::vector<std::string>{"KIRIM_REDIS_HOTS", "KIRIM_RELAY_PASWORD_FILE"}));
   EXPECT_TRUE(UnknownEnvironment({{"KIRIM_ROLE", "api"}}).empty());
+}
+
+// What `kirimd --check_config` prints is a config that loads back to itself (found by
+// tests/fuzz:config: a negative jitter, "none", became 0, which reads as unset and came back
+// as the 0.2 default).
+TEST(ConfigTest, EffectiveConfigLoadsBackUnchanged) {
+  auto c = LoadConfig(WriteTemp("j1", "delivery { retry { jitter: -1 } }"), {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_LT(c->delivery().retry().jitter(), 0);
+  std::string effective;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(*c, &effective));
+  auto again = LoadConfig(WriteTemp("j2", effective), {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  std::string reloaded;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(*again, &reloaded));
+  EXPECT_EQ(reloaded, effective);
+}
+
+// Config strings are UTF-8 whichever way they come (found by tests/fuzz:config: the text
+// parser took "\377", which the JSON parser refuses and protobuf logs when serializing).
+TEST(ConfigTest, StringsMustBeUtf8) {
+  EXPECT_EQ(ParseConfig("delivery { relay { host: \"smtp\\377.example\" } }", "text").status().message(),
+            "config: delivery.relay.host: not valid UTF-8");
+  EXPECT_EQ(ParseConfig("domains { spf_ips: \"192.0.2.1\" spf_ips: \"\xff\" }", "text").status().message(),
+            "config: domains.spf_ips[1]: not valid UTF-8");
+  EXPECT_TRUE(ParseConfig("hostname: \"mx.b\xc3\xbc" "cher.de\"", "text").ok());  // bücher
+  EXPECT_EQ(LoadConfig("", {{"KIRIM_HOSTNAME", "mx\xff"}}).status().message(),
+            "KIRIM_HOSTNAME: not valid UTF-8");
 }
 
 TEST(ConfigTest, SecretsComeFromFileOrEnvironment) {
