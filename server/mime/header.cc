@@ -49,13 +49,21 @@ size_t RoomAfter(absl::string_view name) {
 
 // Encoded-words stand in for text that cannot go out as is: non-ASCII, text a reader would
 // mistake for an encoded-word ("=?"), or a word that would not fit on a folded line even on
-// its own (the first word gets only `first_room`, the rest of its line being taken).
+// its own (the first word gets only `first_room`, the rest of its line being taken), or a run
+// of white space longer than a line: folding breaks only before a run's last character, so
+// such a run stays on one line, and past 998 octets the field could not be written at all
+// (a quoted display name of 1,000 spaces, found by tests/fuzz:address).
 bool NeedsEncodedWords(absl::string_view text, size_t first_room) {
   if (!IsAscii(text) || absl::StrContains(text, "=?")) return true;
   size_t room = first_room;
   for (absl::string_view word : absl::StrSplit(text, absl::ByAnyChar(" \t"))) {
     if (word.size() > room) return true;
     room = kFoldColumn - 1;  // a continuation line starts with one space
+  }
+  size_t run = 0;
+  for (char c : text) {
+    run = IsWsp(c) ? run + 1 : 0;
+    if (run > kFoldColumn - 1) return true;
   }
   return false;
 }

@@ -22,6 +22,7 @@ using ::kirim::testing::DecodeHeaderText;
 using ::kirim::testing::ExpectWellFormedLines;
 using ::kirim::testing::Unfold;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // "Name: value" CRLF from one Append* call, unfolded, with the name stripped.
@@ -279,6 +280,32 @@ TEST(AppendAddressHeaderTest, ManyLongNamesFoldAndDecode) {
     EXPECT_EQ(DecodeHeaderText(entries[i].substr(0, entries[i].size() - suffix.size())),
               mailboxes[i].display_name);
   }
+}
+
+// Found by tests/fuzz:address: "\"a<995 spaces>b\" <x@example.com>" parses, but a run of white
+// space can only be folded before its last character, so the field came out one line of over
+// 998 octets and AppendAddressHeader refused a mailbox ParseMailbox had accepted. A run longer
+// than a line is encoded instead, like a word too long to fold.
+TEST(AppendAddressHeaderTest, WhiteSpaceRunLongerThanALineIsEncoded) {
+  const std::string name = absl::StrCat("a", std::string(995, ' '), "b");
+  const Mailbox to[] = {{name, "x", "example.com"}};
+  std::string out;
+  ASSERT_TRUE(AppendAddressHeader("To", to, &out).ok());
+  ExpectWellFormedLines(out, kFoldColumn);
+  const std::string value = ValueOf(out, "To");
+  ASSERT_TRUE(absl::EndsWith(value, " <x@example.com>")) << value;
+  EXPECT_EQ(DecodeHeaderText(value.substr(0, value.size() - 16)), name);
+
+  // Like a word: 78 characters are encoded, 77 (which fit a continuation line) go as they are.
+  const std::string subject = absl::StrCat("a", std::string(78, ' '), "b");
+  out.clear();
+  ASSERT_TRUE(AppendTextHeader("Subject", subject, &out).ok());
+  ExpectWellFormedLines(out, kFoldColumn);
+  EXPECT_EQ(DecodeHeaderText(ValueOf(out, "Subject")), subject);
+  out.clear();
+  ASSERT_TRUE(AppendTextHeader("Subject", absl::StrCat("a", std::string(77, ' '), "b"), &out).ok());
+  EXPECT_THAT(out, Not(HasSubstr("=?")));
+  ExpectWellFormedLines(out, kMaxLineLength);
 }
 
 TEST(AppendAddressHeaderTest, RejectsInvalidMailboxes) {

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -129,24 +131,53 @@ absl::Status Subprocess::Start(const std::vector<std::string>& argv,
 }
 
 void Subprocess::ReadLoop(int fd) {
+  {
+    absl::MutexLock lock(&mu_);
+    fd_ = fd;
+  }
   std::string partial;
   char buf[4096];
   while (true) {
+    // Wait without the lock; read and split under it, so that a caller holding the lock who
+    // finds the pipe empty knows every byte written so far is in lines_ (CatchUpLocked).
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    absl::MutexLock lock(&mu_);
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     partial.append(buf, n);
     size_t pos;
     while ((pos = partial.find('\n')) != std::string::npos) {
-      absl::MutexLock lock(&mu_);
       lines_.push_back(partial.substr(0, pos));
       partial.erase(0, pos + 1);
     }
+    ++chunks_read_;
   }
-  close(fd);
   absl::MutexLock lock(&mu_);
+  close(fd);
+  fd_ = -1;
   if (!partial.empty()) lines_.push_back(partial);
   eof_ = true;
+}
+
+void Subprocess::CatchUpLocked() {
+  // The process printed its line before it did what the caller has since observed (a peer
+  // prints RECEIVED before its 250), so the line is in lines_ or still in the pipe. Wait, a
+  // bounded time, until the reader has emptied the pipe.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!eof_ && fd_ >= 0) {
+    int unread = 0;
+    if (ioctl(fd_, FIONREAD, &unread) != 0 || unread == 0) return;
+    const uint64_t seen = chunks_read_;
+    auto progressed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return eof_ || chunks_read_ != seen;
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&progressed), deadline)) return;
+  }
 }
 
 absl::StatusOr<std::string> Subprocess::WaitForLine(
@@ -220,11 +251,13 @@ absl::Status Subprocess::WaitForPort(int port, absl::Duration timeout) {
 
 std::vector<std::string> Subprocess::Lines() {
   absl::MutexLock lock(&mu_);
+  CatchUpLocked();
   return lines_;
 }
 
 size_t Subprocess::LineCount() {
   absl::MutexLock lock(&mu_);
+  CatchUpLocked();
   return lines_.size();
 }
 

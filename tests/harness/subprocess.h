@@ -65,7 +65,8 @@ class Subprocess {
   // exits. kUnavailable if the process exits first, kDeadlineExceeded at the deadline.
   absl::Status WaitForPort(int port, absl::Duration timeout);
 
-  // Everything printed so far, one element per line.
+  // Everything printed so far, one element per line. Output still in the pipe is read first,
+  // so a line printed before something the caller saw happen is included.
   std::vector<std::string> Lines();
   size_t LineCount();
 
@@ -85,12 +86,15 @@ class Subprocess {
   int Reap(absl::Duration timeout);
   // The last lines printed, for error messages.
   std::string TailLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CatchUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   pid_t pid_ = -1;
   std::thread reader_;
   absl::Mutex mu_;
   std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
   bool eof_ ABSL_GUARDED_BY(mu_) = false;
+  int fd_ ABSL_GUARDED_BY(mu_) = -1;             // the output pipe, until EOF
+  uint64_t chunks_read_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace kirim::testing
