@@ -147,13 +147,15 @@ class App {
   absl::Time gauges_refreshed_ ABSL_GUARDED_BY(gauges_mu_) = absl::InfinitePast();
   std::unique_ptr<smtp::Connector> connector_;
   std::unique_ptr<dns::Resolver> resolver_;
+  // Declared before the deliverers, which hold connection slots of the shaper until their
+  // session pools close, so that they are destroyed first (found by ASan at shutdown).
+  std::unique_ptr<DestinationPolicy> destination_policy_;
+  std::unique_ptr<DestinationShaper> shaper_;
   // One router per delivery mode in use, shared by the deliverers and PreviewEmail.
   absl::Mutex routers_mu_;
   std::map<config::v1::Delivery::Mode, std::unique_ptr<Router>> routers_;
   // The deliverer of each mode in use; deliverer_ picks among them by sending domain.
   std::vector<std::unique_ptr<Deliverer>> deliverers_;
-  std::unique_ptr<DestinationPolicy> destination_policy_;
-  std::unique_ptr<DestinationShaper> shaper_;
   std::unique_ptr<Deliverer> deliverer_;
   std::unique_ptr<grpc::Server> server_;
   // Plaintext, grpc.health.v1 only (health_listen_address); null when off.
