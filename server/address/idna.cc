@@ -25,20 +25,6 @@ constexpr uint32_t kInitialN = 0x80;
 // RFC 3492 §6.4: the reference implementation's integers are 32 bits.
 constexpr uint64_t kMaxDelta = std::numeric_limits<uint32_t>::max();
 
-// Valid UTF-8 to code points (validity checked by the caller).
-std::vector<uint32_t> CodePoints(absl::string_view text) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t len = Utf8SequenceLength(lead);
-    uint32_t cp = len == 1 ? lead : lead & (0xFF >> (len + 1));
-    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    out.push_back(cp);
-    i += len;
-  }
-  return out;
-}
-
 char Digit(uint32_t d) { return static_cast<char>(d < 26 ? 'a' + d : '0' + d - 26); }
 
 // RFC 3492 §6.1.

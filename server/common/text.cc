@@ -20,6 +20,21 @@ size_t Utf8SequenceLength(unsigned char lead) {
   return 1;
 }
 
+std::vector<uint32_t> CodePoints(absl::string_view text) {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t len = Utf8SequenceLength(lead);
+    uint32_t cp = len == 1 ? lead : lead & (0xFF >> (len + 1));
+    for (size_t k = 1; k < len; ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
 bool IsValidUtf8(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {

@@ -10,6 +10,7 @@
 #define KIRIM_SERVER_COMMON_TEXT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -28,6 +29,9 @@ bool IsValidUtf8(absl::string_view text);
 // The number of bytes in the UTF-8 sequence that starts with `lead` (1 for ASCII and for
 // stray continuation or invalid bytes, so a loop over invalid input still advances).
 size_t Utf8SequenceLength(unsigned char lead);
+
+// The Unicode code points of `text`; precondition: valid UTF-8 (see IsValidUtf8).
+std::vector<uint32_t> CodePoints(absl::string_view text);
 
 // Splits UTF-8 `text` into consecutive pieces, never inside a character, each as long as it
 // can be while `cost(piece)` stays within budget: `first_budget` for the first piece,

@@ -1,6 +1,8 @@
 #include "server/common/text.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -54,6 +56,15 @@ TEST(Utf8SequenceLengthTest, FromLeadByte) {
   EXPECT_EQ(Utf8SequenceLength(0xF0), 4);
   EXPECT_EQ(Utf8SequenceLength(0x80), 1);  // continuation: advance one byte
   EXPECT_EQ(Utf8SequenceLength(0xFF), 1);
+}
+
+TEST(CodePointsTest, DecodesEachSequenceLength) {
+  EXPECT_TRUE(CodePoints("").empty());
+  // "aé€😀": one-, two-, three- and four-byte sequences.
+  EXPECT_EQ(CodePoints("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
+            (std::vector<uint32_t>{0x61, 0xE9, 0x20AC, 0x1F600}));
+  EXPECT_EQ(CodePoints("\xc2\x80\xf4\x8f\xbf\xbf"),  // the extremes: U+0080, U+10FFFF
+            (std::vector<uint32_t>{0x80, 0x10FFFF}));
 }
 
 TEST(CheckNoControlCharsTest, NamesTheProblem) {

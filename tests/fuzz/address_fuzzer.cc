@@ -46,20 +46,6 @@ std::string Serialize(const Mailbox& m) {
   return out + "\" <" + m.Address() + ">";
 }
 
-// Valid UTF-8 to code points.
-std::vector<uint32_t> CodePoints(absl::string_view text) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t len = Utf8SequenceLength(lead);
-    uint32_t cp = len == 1 ? lead : lead & (0xFF >> (len + 1));
-    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    out.push_back(cp);
-    i += len;
-  }
-  return out;
-}
-
 // RFC 3492 §6.2 decoding of `in` (without "xn--"); false on malformed input or overflow.
 bool PunycodeDecode(absl::string_view in, std::vector<uint32_t>* out) {
   constexpr uint64_t kBase = 36, kTMin = 1, kTMax = 26, kSkew = 38, kDamp = 700;
