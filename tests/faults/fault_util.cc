@@ -1,10 +1,13 @@
 #include "tests/faults/fault_util.h"
 
 #include <algorithm>
+#include <memory>
 #include <ostream>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
 
 namespace kirim::testing {
 
@@ -151,6 +154,19 @@ std::ostream& operator<<(std::ostream& out, const Tally& t) {
   return out;
 }
 
+::testing::AssertionResult WithinBounds(const Tally& t, TallyBounds bounds) {
+  std::string broken;
+  if (t.lost != 0) absl::StrAppend(&broken, "lost ", t.lost, " (must be 0); ");
+  if (t.duplicates > bounds.max_duplicates) {
+    absl::StrAppend(&broken, "duplicates ", t.duplicates, " > ", bounds.max_duplicates, "; ");
+  }
+  if (t.ghosts > bounds.max_ghosts) {
+    absl::StrAppend(&broken, "ghosts ", t.ghosts, " > ", bounds.max_ghosts, "; ");
+  }
+  if (broken.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << broken << t;
+}
+
 int LeaseFor(const RelayConfigOptions& o) {
   // config.cc: connect + greeting + 2 * ehlo + starttls + auth + mail + rcpt + data + data_end.
   const int64_t longest = int64_t{o.connect_ms} + 8 * int64_t{o.phase_timeout_ms} + o.data_end_ms;
@@ -172,6 +188,30 @@ std::string RelayConfig(const RelayConfigOptions& o) {
       " data_end_ms: ", o.data_end_ms, " starttls_ms: ", t, " auth_ms: ", t, " } }\n",
       // The faults, not the tenant's rate limit, decide what is refused.
       "limits { default_tenant_limits { rate_per_second: 100000 burst: 100000 } }\n", o.extra);
+}
+
+absl::Status FaultRig::Start(FaultRigOptions options) {
+  redis_ = std::make_unique<RedisServer>(std::move(options.redis));
+  KIRIM_RETURN_IF_ERROR(redis_->Start());
+  KIRIM_RETURN_IF_ERROR(peer_.Start(options.peer));
+  relay_ = std::move(options.relay);
+  relay_.redis_port = redis_->port();
+  relay_.relay_port = peer_.port();
+  return StartKirimd(kirimd_, options.role);
+}
+
+absl::Status FaultRig::StartKirimd(KirimdProcess& kirimd, const std::string& role) const {
+  RelayConfigOptions o = relay_;
+  if (!role.empty()) absl::StrAppend(&o.extra, "role: \"", role, "\"\n");
+  return kirimd.Start(RelayConfig(o));
+}
+
+absl::Status WaitForFlowing(Sender& sender, int accepted, SmtpPeer& peer) {
+  KIRIM_RETURN_IF_ERROR(sender.WaitForAccepted(accepted, absl::Seconds(60)));
+  return peer.process()
+      .WaitForLine([](const std::string& l) { return absl::StartsWith(l, "ID "); },
+                   absl::Seconds(60))
+      .status();
 }
 
 std::vector<std::string> ChangedKeys(const std::map<std::string, std::string>& before,
@@ -219,11 +259,31 @@ absl::Status AwaitDelivered(KirimdProcess& api, const std::vector<std::string>& 
           absl::StrCat(pending.size(), " messages not DELIVERED, e.g. ", last_state));
     }
     // Wake on the next delivery the worker logs (or at the deadline), then look again.
-    log.WaitForLine(
-           [](const std::string& l) { return absl::StrContains(l, "\"event\":\"delivered\""); },
-           deadline - absl::Now(), from)
+    log.WaitForLine([](const std::string& l) { return IsLogEvent(l, "delivered"); },
+                    deadline - absl::Now(), from)
         .IgnoreError();
   }
+}
+
+absl::Status AwaitAllDelivered(const std::map<std::string, std::string>& accepted, SmtpPeer& peer,
+                               KirimdProcess& api, KirimdProcess& worker,
+                               absl::Duration receive_timeout, absl::Duration record_timeout) {
+  std::set<std::string> headers;
+  for (const auto& [id, header] : accepted) headers.insert(header);
+  KIRIM_RETURN_IF_ERROR(peer.WaitForIds(headers, receive_timeout));
+  return AwaitDelivered(api, Keys(accepted), worker.process(), record_timeout);
+}
+
+bool IsLogEvent(absl::string_view line, absl::string_view event) {
+  return absl::StrContains(line, absl::StrCat("\"event\":\"", event, "\""));
+}
+
+std::string LoggedMessageId(absl::string_view line) {
+  constexpr absl::string_view kField = "\"message_id\":\"";
+  const size_t at = line.find(kField);
+  if (at == absl::string_view::npos) return "";
+  const size_t from = at + kField.size();
+  return std::string(line.substr(from, line.find('"', from) - from));
 }
 
 }  // namespace kirim::testing

@@ -57,19 +57,18 @@ Refusal Details(const grpc::Status& s) {
   return r;
 }
 
+// Redis capped at kMaxMemory, with the noeviction policy docs/deploy.md requires: past the
+// cap, writes are refused.
+RedisServerOptions FullAtMaxMemory() {
+  return {.extra_args = {"--maxmemory", std::to_string(kMaxMemory), "--maxmemory-policy",
+                         "noeviction"}};
+}
+
 TEST(RedisOomTest, SendEmailFailsClearlyWhenRedisIsFullAndStoresNothing) {
-  RedisServer redis({.extra_args = {"--maxmemory", std::to_string(kMaxMemory),
-                                    "--maxmemory-policy", "noeviction"}});
-  ASSERT_TRUE(redis.Start().ok());
-  SmtpPeer peer;
-  ASSERT_TRUE(peer.Start({.store = false}).ok());
-  RelayConfigOptions o;
-  o.redis_port = redis.port();
-  o.relay_port = peer.port();
-  o.extra = "role: \"api\"\n";
-  KirimdProcess api;
-  ASSERT_TRUE(api.Start(RelayConfig(o)).ok());
-  auto r = redis.Client();
+  FaultRig rig;
+  ASSERT_TRUE(rig.Start({.redis = FullAtMaxMemory(), .role = "api"}).ok());
+  KirimdProcess& api = rig.kirimd();
+  auto r = rig.redis().Client();
   auto stub = api.MailStub();
 
   auto send = [&](int n, v1::SendEmailResponse* resp) {
@@ -141,43 +140,30 @@ TEST(RedisOomTest, SendEmailFailsClearlyWhenRedisIsFullAndStoresNothing) {
 
   // More memory: a worker delivers everything accepted before, and sending works again.
   ASSERT_TRUE(r->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
-  o.extra = "role: \"worker\"\n";
   KirimdProcess worker;
-  ASSERT_TRUE(worker.Start(RelayConfig(o)).ok());
+  ASSERT_TRUE(rig.StartKirimd(worker, "worker").ok());
   v1::SendEmailResponse resp;
   grpc::Status s = send(n + 2, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   accepted[resp.id()] = resp.message_id_header();
-  std::set<std::string> headers;
-  for (const auto& [id, header] : accepted) headers.insert(header);
-  absl::Status all = peer.WaitForIds(headers, absl::Seconds(120));
+  absl::Status all = AwaitAllDelivered(accepted, rig.peer(), api, worker);
   ASSERT_TRUE(all.ok()) << all;
-  absl::Status recorded = AwaitDelivered(api, Keys(accepted), worker.process(), absl::Seconds(60));
-  ASSERT_TRUE(recorded.ok()) << recorded;
-  const Tally tally = Count(accepted, peer.ReceivedIds());
+  const Tally tally = Count(accepted, rig.peer().ReceivedIds());
   std::cout << "redis_oom: after raising maxmemory: " << tally << "\n";
-  EXPECT_EQ(tally.lost, 0) << tally;
-  EXPECT_EQ(tally.duplicates, 0) << tally;
-  EXPECT_EQ(tally.ghosts, 0) << tally;
+  EXPECT_TRUE(WithinBounds(tally));  // exactly once
 }
 
 // While Redis is full, a worker still delivers what was accepted, and records each outcome:
 // were its outcome refused (OOM), the lease would expire and the message be sent again, and
 // again, for as long as Redis stays full.
 TEST(RedisOomTest, AWorkerDeliversAndRecordsEveryMessageOnceWhileRedisIsFull) {
-  RedisServer redis({.extra_args = {"--maxmemory", std::to_string(kMaxMemory),
-                                    "--maxmemory-policy", "noeviction"}});
-  ASSERT_TRUE(redis.Start().ok());
-  SmtpPeer peer;
-  ASSERT_TRUE(peer.Start({.store = false}).ok());
-  RelayConfigOptions o;
-  o.redis_port = redis.port();
-  o.relay_port = peer.port();
-  o.phase_timeout_ms = 1000;  // a short lease (2.5 s): a refused outcome shows up quickly
-  o.data_end_ms = 1000;
-  o.extra = "role: \"api\"\n";
-  KirimdProcess api;
-  ASSERT_TRUE(api.Start(RelayConfig(o)).ok());
+  FaultRig rig;
+  ASSERT_TRUE(rig.Start({.redis = FullAtMaxMemory(),
+                         // A short lease (2.5 s): a refused outcome shows up quickly.
+                         .relay = {.phase_timeout_ms = 1000, .data_end_ms = 1000},
+                         .role = "api"})
+                  .ok());
+  KirimdProcess& api = rig.kirimd();
   Sender sender(api, {.threads = 1, .target = kMaxCalls, .max_calls = kMaxCalls,
                       .body_bytes = kBodyBytes});
   sender.Start();
@@ -187,27 +173,22 @@ TEST(RedisOomTest, AWorkerDeliversAndRecordsEveryMessageOnceWhileRedisIsFull) {
   sender.Stop();
   const std::map<std::string, std::string> accepted = sender.accepted();
   ASSERT_FALSE(accepted.empty());
-  auto r = redis.Client();
+  auto r = rig.redis().Client();
   ASSERT_GT(UsedMemory(*r), kMaxMemory * 9 / 10);
 
-  o.extra = "role: \"worker\"\n";
   KirimdProcess worker;
-  ASSERT_TRUE(worker.Start(RelayConfig(o)).ok());
-  absl::Status all = peer.WaitForIds(sender.AcceptedHeaders(), absl::Seconds(120));
+  ASSERT_TRUE(rig.StartKirimd(worker, "worker").ok());
+  absl::Status all = AwaitAllDelivered(accepted, rig.peer(), api, worker);
   ASSERT_TRUE(all.ok()) << all;
-  absl::Status recorded = AwaitDelivered(api, Keys(accepted), worker.process(), absl::Seconds(60));
-  ASSERT_TRUE(recorded.ok()) << recorded;
   // Past several leases: nothing was sent again.
-  const Tally tally = Count(accepted, peer.ReceivedIds());
+  const Tally tally = Count(accepted, rig.peer().ReceivedIds());
   int refused_outcomes = 0;
   for (const std::string& l : worker.process().Lines()) {
     refused_outcomes += absl::StrContains(l, "queue_error") && absl::StrContains(l, "OOM");
   }
   std::cout << "redis_oom (worker while full): " << refused_outcomes
             << " worker errors from OOM; " << tally << "\n";
-  EXPECT_EQ(tally.lost, 0) << tally;
-  EXPECT_EQ(tally.duplicates, 0) << tally;
-  EXPECT_EQ(tally.ghosts, 0) << tally;
+  EXPECT_TRUE(WithinBounds(tally));  // exactly once
 }
 
 }  // namespace

@@ -23,25 +23,18 @@ constexpr int kDuring = 30;  // sent while the relay is down
 constexpr int kDeferralsInOutage = 3 * kDuring;
 
 TEST(RelayOutageTest, MessagesSentWhileTheRelayIsDownAreDeliveredOnceItIsBack) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.Start().ok());
-  SmtpPeer peer;
-  ASSERT_TRUE(peer.Start({.store = false}).ok());
-  RelayConfigOptions o;
-  o.redis_port = redis.port();
-  o.relay_port = peer.port();
-  o.retry_ms = 300;
-  o.connect_ms = 1000;
-  KirimdProcess kirimd;
-  ASSERT_TRUE(kirimd.Start(RelayConfig(o)).ok());
+  FaultRig rig;
+  ASSERT_TRUE(rig.Start({.relay = {.retry_ms = 300, .connect_ms = 1000}}).ok());
+  SmtpPeer& peer = rig.peer();
+  KirimdProcess& kirimd = rig.kirimd();
 
   Sender before(kirimd, {.threads = 4, .target = kBefore, .max_calls = kBefore});
   before.Start();
   ASSERT_TRUE(before.WaitForDone(absl::Seconds(60)).ok());
   ASSERT_EQ(before.accepted().size(), static_cast<size_t>(kBefore));
-  ASSERT_TRUE(peer.WaitForIds(before.AcceptedHeaders(), absl::Seconds(60)).ok());
   // Recorded too: no session is mid-transaction when the relay goes away.
-  ASSERT_TRUE(AwaitDelivered(kirimd, Keys(before.accepted()), kirimd.process(), absl::Seconds(30))
+  ASSERT_TRUE(AwaitAllDelivered(before.accepted(), peer, kirimd, kirimd, absl::Seconds(60),
+                                absl::Seconds(30))
                   .ok());
 
   ASSERT_EQ(peer.Stop(), 0);
@@ -55,12 +48,9 @@ TEST(RelayOutageTest, MessagesSentWhileTheRelayIsDownAreDeliveredOnceItIsBack) {
   int deferrals = 0;
   absl::StatusOr<std::string> enough = kirimd.process().WaitForLine(
       [&](const std::string& l) {
-        if (!absl::StrContains(l, "\"event\":\"deferred\"")) return false;
+        if (!IsLogEvent(l, "deferred")) return false;
         ++deferrals;
-        const size_t at = l.find("\"message_id\":\"");
-        if (at != std::string::npos) {
-          deferred_ids.insert(l.substr(at + 14, l.find('"', at + 14) - at - 14));
-        }
+        if (std::string id = LoggedMessageId(l); !id.empty()) deferred_ids.insert(id);
         return deferrals >= kDeferralsInOutage && deferred_ids.size() >= kDuring;
       },
       absl::Seconds(90), outage_from);
@@ -70,11 +60,8 @@ TEST(RelayOutageTest, MessagesSentWhileTheRelayIsDownAreDeliveredOnceItIsBack) {
   ASSERT_TRUE(peer.Restart().ok());
   std::map<std::string, std::string> accepted = before.accepted();
   for (const auto& [id, header] : during.accepted()) accepted[id] = header;
-  std::set<std::string> headers;
-  for (const auto& [id, header] : accepted) headers.insert(header);
-  absl::Status all = peer.WaitForIds(headers, absl::Seconds(90));
+  absl::Status all = AwaitAllDelivered(accepted, peer, kirimd, kirimd, absl::Seconds(90));
   ASSERT_TRUE(all.ok()) << all;
-  ASSERT_TRUE(AwaitDelivered(kirimd, Keys(accepted), kirimd.process(), absl::Seconds(60)).ok());
 
   // Each message sent during the outage shows its failed connects, then the delivery.
   int failed_attempts = 0, most_attempts = 0;
@@ -99,10 +86,8 @@ TEST(RelayOutageTest, MessagesSentWhileTheRelayIsDownAreDeliveredOnceItIsBack) {
   std::cout << "relay_outage: " << failed_attempts << " failed attempts recorded for " << kDuring
             << " messages (at most " << most_attempts << " attempts for one), e.g. \"" << example
             << "\"; " << tally << "\n";
-  EXPECT_EQ(tally.lost, 0) << tally;
-  EXPECT_EQ(tally.ghosts, 0) << tally;
-  // Nothing reached the relay while it was down: exactly once.
-  EXPECT_EQ(tally.duplicates, 0) << tally;
+  // Nothing lost, and nothing reached the relay while it was down: exactly once.
+  EXPECT_TRUE(WithinBounds(tally));
 }
 
 }  // namespace

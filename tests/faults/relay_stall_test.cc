@@ -25,24 +25,36 @@ namespace {
 
 class RelayStallTest : public ::testing::Test {
  protected:
-  // Starts the peer with `peer_options` and a kirimd with small DATA timeouts.
-  void Start(SmtpPeerOptions peer_options) {
-    ASSERT_TRUE(redis_.Start().ok());
-    ASSERT_TRUE(peer_.Start(peer_options).ok());
-    RelayConfigOptions o;
-    o.redis_port = redis_.port();
-    o.relay_port = peer_.port();
-    o.concurrency = 2;
-    o.retry_ms = 300;
-    o.phase_timeout_ms = 2000;  // data_block among them
-    o.data_end_ms = 2000;
-    ASSERT_TRUE(kirimd_.Start(RelayConfig(o)).ok());
+  // The message a faulty relay failed once, as kirimd recorded it.
+  struct Outcome {
+    std::string header;       // its Message-ID
+    std::string first_error;  // the first attempt's error
+  };
+
+  // Starts the peer with `peer_options` and a kirimd with small DATA timeouts, sends one
+  // message with a body of `body_bytes`, waits for the peer's `fault_event` and kirimd's
+  // deferral, then for the delivery: exactly two attempts, the second one accepted (250).
+  void FailOnceThenDeliver(SmtpPeerOptions peer_options, int body_bytes,
+                           const std::string& fault_event, Outcome* outcome) {
+    ASSERT_TRUE(rig_.Start({.peer = peer_options,
+                            .relay = {.concurrency = 2,
+                                      .retry_ms = 300,
+                                      .phase_timeout_ms = 2000,  // data_block among them
+                                      .data_end_ms = 2000}})
+                    .ok());
+    auto [id, header] = SendOne(body_bytes);
+    ASSERT_TRUE(rig_.peer().WaitForEvent(fault_event).ok());
+    ASSERT_TRUE(rig_.kirimd().WaitForEvent("deferred", id).ok());
+    v1::Message m = Delivered(id);
+    ASSERT_EQ(m.attempts_size(), 2);
+    EXPECT_EQ(m.attempts(1).reply().code(), 250);
+    *outcome = {header, m.attempts(0).error()};
   }
 
   // Sends one message with a body of `body_bytes`; returns {id, Message-ID header}.
   std::pair<std::string, std::string> SendOne(int body_bytes) {
-    Sender sender(kirimd_, {.threads = 1, .target = 1, .max_calls = 1, .body_bytes = body_bytes,
-                            .deadline = absl::Seconds(30)});
+    Sender sender(rig_.kirimd(), {.threads = 1, .target = 1, .max_calls = 1,
+                                  .body_bytes = body_bytes, .deadline = absl::Seconds(30)});
     sender.Start();
     EXPECT_TRUE(sender.WaitForDone(absl::Seconds(60)).ok());
     auto accepted = sender.accepted();
@@ -53,62 +65,47 @@ class RelayStallTest : public ::testing::Test {
 
   // Waits until `id` is delivered; returns its GetMessage.
   v1::Message Delivered(const std::string& id) {
-    EXPECT_TRUE(kirimd_.WaitForEvent("delivered", id, absl::Seconds(60)).ok());
-    absl::StatusOr<v1::Message> m = kirimd_.GetMessage(id);
+    EXPECT_TRUE(rig_.kirimd().WaitForEvent("delivered", id, absl::Seconds(60)).ok());
+    absl::StatusOr<v1::Message> m = rig_.kirimd().GetMessage(id);
     EXPECT_TRUE(m.ok()) << m.status();
     return m.ok() ? *m : v1::Message();
   }
 
-  RedisServer redis_;
-  SmtpPeer peer_;
-  KirimdProcess kirimd_;
+  SmtpPeer& peer() { return rig_.peer(); }
+
+  FaultRig rig_;
 };
 
 // Small enough to fit in the socket buffers: the whole content is written, the reply to "."
 // never comes.
 TEST_F(RelayStallTest, AStallMidDataEndsInTheDataEndTimeoutAndTheRetryDeliversOnce) {
-  ASSERT_NO_FATAL_FAILURE(Start({.stall_mid_data = 1, .store = false}));
-  auto [id, header] = SendOne(1000);
-  ASSERT_TRUE(peer_.WaitForEvent("STALLED-MID-DATA 1").ok());
-  ASSERT_TRUE(kirimd_.WaitForEvent("deferred", id).ok());
-  v1::Message m = Delivered(id);
-  ASSERT_EQ(m.attempts_size(), 2);
-  const std::string first = m.attempts(0).error();
-  std::cout << "relay_stall (small message): first attempt: " << first << "\n";
-  EXPECT_TRUE(absl::StrContains(first, "data_end")) << first;
-  EXPECT_EQ(m.attempts(1).reply().code(), 250);
-  EXPECT_EQ(peer_.ReceivedIds()[header], 1);  // the stalled copy was never complete
+  Outcome o;
+  ASSERT_NO_FATAL_FAILURE(FailOnceThenDeliver({.stall_mid_data = 1, .store = false}, 1000,
+                                              "STALLED-MID-DATA 1", &o));
+  std::cout << "relay_stall (small message): first attempt: " << o.first_error << "\n";
+  EXPECT_TRUE(absl::StrContains(o.first_error, "data_end")) << o.first_error;
+  EXPECT_EQ(peer().ReceivedIds()[o.header], 1);  // the stalled copy was never complete
 }
 
 // Larger than what loopback's socket buffers take without the peer reading: the writes stall.
 TEST_F(RelayStallTest, AStallMidDataOfALargeMessageEndsInTheDataBlockTimeout) {
-  ASSERT_NO_FATAL_FAILURE(Start({.stall_mid_data = 1, .store = false}));
-  auto [id, header] = SendOne(16 << 20);
-  ASSERT_TRUE(peer_.WaitForEvent("STALLED-MID-DATA 1").ok());
-  ASSERT_TRUE(kirimd_.WaitForEvent("deferred", id).ok());
-  v1::Message m = Delivered(id);
-  ASSERT_EQ(m.attempts_size(), 2);
-  const std::string first = m.attempts(0).error();
-  std::cout << "relay_stall (16 MiB message): first attempt: " << first << "\n";
-  EXPECT_TRUE(absl::StrContains(first, "sending message content")) << first;
-  EXPECT_EQ(m.attempts(1).reply().code(), 250);
-  EXPECT_EQ(peer_.ReceivedIds()[header], 1);
+  Outcome o;
+  ASSERT_NO_FATAL_FAILURE(FailOnceThenDeliver({.stall_mid_data = 1, .store = false}, 16 << 20,
+                                              "STALLED-MID-DATA 1", &o));
+  std::cout << "relay_stall (16 MiB message): first attempt: " << o.first_error << "\n";
+  EXPECT_TRUE(absl::StrContains(o.first_error, "sending message content")) << o.first_error;
+  EXPECT_EQ(peer().ReceivedIds()[o.header], 1);
 }
 
 TEST_F(RelayStallTest, AConnectionDroppedAfterDataIsRetriedAndReceivedTwice) {
-  ASSERT_NO_FATAL_FAILURE(Start({.drop_after_data = 1, .store = false}));
-  auto [id, header] = SendOne(1000);
-  ASSERT_TRUE(peer_.WaitForEvent("DROPPED 1").ok());
-  ASSERT_TRUE(kirimd_.WaitForEvent("deferred", id).ok());
-  v1::Message m = Delivered(id);
-  ASSERT_EQ(m.attempts_size(), 2);
-  const std::string first = m.attempts(0).error();
-  std::cout << "relay_stall (dropped after DATA): first attempt: " << first << "\n";
-  EXPECT_TRUE(absl::StrContains(first, "data_end")) << first;
-  EXPECT_EQ(m.attempts(1).reply().code(), 250);
+  Outcome o;
+  ASSERT_NO_FATAL_FAILURE(FailOnceThenDeliver({.drop_after_data = 1, .store = false}, 1000,
+                                              "DROPPED 1", &o));
+  std::cout << "relay_stall (dropped after DATA): first attempt: " << o.first_error << "\n";
+  EXPECT_TRUE(absl::StrContains(o.first_error, "data_end")) << o.first_error;
   // The duplicate window: the relay had the whole message the first time too.
-  EXPECT_EQ(peer_.ReceivedIds("DROPPED ")[header], 1);
-  EXPECT_EQ(peer_.ReceivedIds()[header], 1);
+  EXPECT_EQ(peer().ReceivedIds("DROPPED ")[o.header], 1);
+  EXPECT_EQ(peer().ReceivedIds()[o.header], 1);
 }
 
 }  // namespace
