@@ -60,7 +60,7 @@ def main(argv):
                  f"{v.get('message_bytes', '?')} bytes, {v.get('cores', '?')} cores shared by everything")
 
     postfix = number(v, "e2e_postfix")
-    bars(e2e, ["Kirim\nunsigned", "Kirim\nRSA-2048 DKIM", "Kirim\nEd25519 DKIM", "Kirim\nappendfsync always",
+    bars(e2e, ["Kirim\nunsigned", "Kirim\nRSA-2048 DKIM", "Kirim\nRSA+Ed25519 DKIM", "Kirim\nappendfsync always",
                "Postfix", "SMTP ceiling\n(smtp-source→sink)"],
          [number(v, k) for k in ("e2e_kirim", "e2e_rsa", "e2e_ed25519", "e2e_always", "e2e_postfix", "e2e_ceiling")],
          [kirim] * 4 + [peer, ceiling], "messages/s", at_least=4 * (postfix or 0))
