@@ -1,5 +1,7 @@
 // Checks shared by the MIME tests: line structure of generated text and decoding of header
-// values, so each test states what it expects instead of re-parsing by hand.
+// values, so each test states what it expects instead of re-parsing by hand. The checks
+// themselves are in text_checks.h (the fuzz targets use them too); these report as gtest
+// failures.
 //
 //   ExpectWellFormedLines(message, kMaxLineLength);
 //   EXPECT_EQ(DecodeHeaderText(Unfold(value)), "Grüße");
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "server/mime/text_checks.h"
 
 namespace kirim::testing {
 
@@ -17,10 +20,9 @@ namespace kirim::testing {
 // or LF byte, and none longer than `max_length` octets (CRLF excluded).
 void ExpectWellFormedLines(absl::string_view text, size_t max_length);
 
-// RFC 5322 §2.2.3 unfolding: removes every CRLF that is followed by white space.
-std::string Unfold(absl::string_view text);
+using ::kirim::Unfold;
 
-// Decodes a header value made of RFC 2047 encoded-words separated by white space (the form
+// Decodes a header value made of RFC 2047 encoded-words separated by single spaces (the form
 // EncodeWords output takes once joined), adding a test failure for any word over 75
 // characters or that does not decode to valid UTF-8 on its own. A value that is not encoded
 // at all comes back unchanged.

@@ -24,9 +24,9 @@
 #include "server/address/idna.h"
 #include "server/common/text.h"
 #include "server/mime/encoding.h"
+#include "server/mime/text_checks.h"
 #include "server/mime/header.h"
 #include "tests/fuzz/fuzz_input.h"
-#include "tests/fuzz/mail_checks.h"
 
 namespace kirim {
 namespace {
@@ -137,13 +137,13 @@ void CheckParsed(const Mailbox& m) {
 
   std::string field;
   KIRIM_FUZZ_CHECK(AppendAddressHeader("To", {m}, &field).ok());
-  fuzz::CheckCrlfLines(field, kMaxLineLength);
-  const std::string unfolded = fuzz::Unfold(field);  // one line: a single field
+  KIRIM_FUZZ_CHECK_OK(CheckCrlfLines(field, kMaxLineLength));
+  const std::string unfolded = Unfold(field);  // one line: a single field
   KIRIM_FUZZ_CHECK(absl::StartsWith(unfolded, "To: ") && unfolded.find('\n') + 1 == unfolded.size());
   absl::StatusOr<Mailbox> read =
       ParseMailbox(absl::string_view(unfolded).substr(4, unfolded.size() - 6));
   KIRIM_FUZZ_CHECK(read.ok() && read->local_part == m.local_part && read->domain == m.domain);
-  KIRIM_FUZZ_CHECK(fuzz::DecodeWords(read->display_name) == m.display_name);
+  KIRIM_FUZZ_CHECK(fuzz::Must(DecodeHeaderText(read->display_name)) == m.display_name);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 //   absl::string_view subject = in.Field();   // bytes up to the first 0x1F
 //   absl::string_view body = in.Field();      // up to the next one; "" once input runs out
 //   KIRIM_FUZZ_CHECK(message.size() < limit);
+//   KIRIM_FUZZ_CHECK_OK(CheckCrlfLines(message, kMaxLineLength));  // aborts with the error
+//   std::string text = kirim::fuzz::Must(DecodeHeaderText(value));  // the value, or abort
 //
 // Fields are separated by the byte 0x1F (ASCII "unit separator"): a control character that no
 // field of a real request may carry, so nothing is lost by reserving it, and seed files stay
@@ -21,7 +23,10 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <utility>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 // Aborts with the failed condition and where it is when `cond` is false: libFuzzer saves the
@@ -34,7 +39,25 @@
     }                                                                                       \
   } while (0)
 
+// Aborts with the error when the absl::Status `expr` is not OK.
+#define KIRIM_FUZZ_CHECK_OK(expr)                                                       \
+  do {                                                                                  \
+    const absl::Status kirim_fuzz_status = (expr);                                      \
+    if (!kirim_fuzz_status.ok()) {                                                      \
+      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s: %s\n", __FILE__, __LINE__, \
+                   #expr, kirim_fuzz_status.ToString().c_str());                        \
+      std::abort();                                                                     \
+    }                                                                                   \
+  } while (0)
+
 namespace kirim::fuzz {
+
+// The value of `v`; aborts with its error when it has none.
+template <typename T>
+T Must(absl::StatusOr<T> v) {
+  KIRIM_FUZZ_CHECK_OK(v.status());
+  return *std::move(v);
+}
 
 inline constexpr char kFieldSeparator = '\x1f';
 

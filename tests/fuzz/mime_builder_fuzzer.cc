@@ -35,10 +35,10 @@
 #include "server/common/text.h"
 #include "server/dkim/canonicalization.h"
 #include "server/mime/encoding.h"
+#include "server/mime/text_checks.h"
 #include "server/mime/mime_builder.h"
 #include "tests/common/fake_random.h"
 #include "tests/fuzz/fuzz_input.h"
-#include "tests/fuzz/mail_checks.h"
 
 namespace kirim {
 namespace {
@@ -53,7 +53,7 @@ std::string OrDefault(absl::string_view field, absl::string_view fallback) {
 std::string FieldValue(const std::vector<dkim::HeaderField>& fields, absl::string_view name) {
   for (const dkim::HeaderField& f : fields) {
     if (f.name != name) continue;
-    std::string value = fuzz::Unfold(f.RawValue());
+    std::string value = Unfold(f.RawValue());
     if (!value.empty()) {
       KIRIM_FUZZ_CHECK(value.front() == ' ');
       value.erase(0, 1);
@@ -103,16 +103,16 @@ void CheckSinglePart(const std::vector<dkim::HeaderField>& fields, absl::string_
 }
 
 void CheckMessage(const MimeInput& in, const std::string& message) {
-  fuzz::CheckCrlfLines(message, kMaxLineLength);
+  KIRIM_FUZZ_CHECK_OK(CheckCrlfLines(message, kMaxLineLength));
   auto split = dkim::SplitMessage(message);
   KIRIM_FUZZ_CHECK(split.ok());
   const auto& [fields, body] = *split;
   const bool single_part = in.attachments.empty() && (in.text_body.empty() || in.html_body.empty());
   CheckFieldNames(in, fields, single_part);
-  KIRIM_FUZZ_CHECK(fuzz::DecodeWords(FieldValue(fields, "Subject")) == in.subject);
+  KIRIM_FUZZ_CHECK(fuzz::Must(DecodeHeaderText(FieldValue(fields, "Subject"))) == in.subject);
   for (const auto& [name, value] : in.headers) {
     const std::string written = FieldValue(fields, name);
-    KIRIM_FUZZ_CHECK((IsAscii(value) ? written : fuzz::DecodeWords(written)) == value);
+    KIRIM_FUZZ_CHECK((IsAscii(value) ? written : fuzz::Must(DecodeHeaderText(written))) == value);
   }
   if (single_part) CheckSinglePart(fields, body, in.text_body.empty() ? in.html_body : in.text_body);
 }
