@@ -85,8 +85,11 @@ class HiredisClient::Connection {
   // Appends every command, then reads every reply: one round trip.
   absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<Argv>& commands,
                                               absl::Duration timeout, bool* broken) {
-    timeval tv = TimevalOf(timeout);
-    redisSetTimeout(ctx_, tv);
+    // Two setsockopt calls: made only when the timeout changes (a blocking read's is longer).
+    if (timeout != timeout_) {
+      redisSetTimeout(ctx_, TimevalOf(timeout));
+      timeout_ = timeout;
+    }
     for (const Argv& argv : commands) {
       std::vector<const char*> ptrs;
       std::vector<size_t> lens;
@@ -131,6 +134,7 @@ class HiredisClient::Connection {
     return absl::UnavailableError(absl::StrCat("redis: ", ctx_->errstr[0] ? ctx_->errstr : "I/O error"));
   }
   redisContext* ctx_;
+  absl::Duration timeout_ = absl::InfiniteDuration();  // what the socket has; none set yet
 };
 
 HiredisClient::HiredisClient(RedisOptions options) : options_(std::move(options)) {}
@@ -205,9 +209,16 @@ absl::StatusOr<std::vector<RedisValue>> HiredisClient::Pipeline(const std::vecto
   return Timed(commands);
 }
 
+std::string HiredisClient::ShaOf(absl::string_view script) {
+  absl::MutexLock lock(&sha_mu_);
+  auto it = script_shas_.find(script);
+  if (it == script_shas_.end()) it = script_shas_.emplace(script, ScriptSha1(script)).first;
+  return it->second;
+}
+
 absl::StatusOr<RedisValue> HiredisClient::Eval(absl::string_view script, const Argv& keys,
                                                const Argv& args) {
-  const std::string sha = ScriptSha1(script);
+  const std::string sha = ShaOf(script);
   auto build = [&](const std::string& verb, const std::string& body) {
     Argv argv = {verb, body, std::to_string(keys.size())};
     argv.insert(argv.end(), keys.begin(), keys.end());

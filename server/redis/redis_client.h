@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -97,10 +98,14 @@ class HiredisClient final : public RedisClient {
                                               absl::Duration extra_timeout);
   // Run, reported to on_round_trip.
   absl::StatusOr<std::vector<RedisValue>> Timed(const std::vector<Argv>& commands);
+  // ScriptSha1, computed once per script: every Eval would otherwise hash its whole text.
+  std::string ShaOf(absl::string_view script);
 
   const RedisOptions options_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex sha_mu_;
+  absl::flat_hash_map<std::string, std::string> script_shas_ ABSL_GUARDED_BY(sha_mu_);
 };
 
 // The SHA-1 (hex) Redis uses to name a script in EVALSHA.
