@@ -76,8 +76,11 @@ std::unique_ptr<PooledSession> SessionPool::Acquire(const Target& target,
         Shaped(*d, failure, retry_after);
         return nullptr;
       }
-      if (idle->permit.has_value()) shaper_->Renew(*idle->permit).IgnoreError();
-      if (idle->host_permit.has_value()) shaper_->Renew(*idle->host_permit).IgnoreError();
+      // Slots are renewed once half their lease has passed, not with every message.
+      const absl::Time now = clock_.Now();
+      for (std::optional<Permit>* p : {&idle->permit, &idle->host_permit}) {
+        if (p->has_value() && now >= (*p)->renew_after) shaper_->Renew(**p).IgnoreError();
+      }
     }
     // RSET proves the session is alive and clears any state (RFC 5321 §4.1.1.5); a server that
     // dropped it meanwhile just costs a new connection.

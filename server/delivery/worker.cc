@@ -85,7 +85,12 @@ void Worker::SuppressHardBounce(const std::string& tenant, const v1::RecipientRe
 }
 
 absl::StatusOr<int> Worker::RunOnce() {
-  KIRIM_RETURN_IF_ERROR(queue_.PromoteDue(clock_.Now(), 100).status());
+  constexpr int kPromoteBatch = 100;
+  if (const absl::Time now = clock_.Now(); now >= next_promote_) {
+    KIRIM_ASSIGN_OR_RETURN(int promoted, queue_.PromoteDue(now, kPromoteBatch));
+    // A full batch: more may be due, so the next turn looks again.
+    next_promote_ = promoted == kPromoteBatch ? now : now + options_.promote_interval;
+  }
   KIRIM_ASSIGN_OR_RETURN(std::vector<Lease> leases, queue_.Take(options_.name, 1, options_.poll_block));
   for (const Lease& lease : leases) KIRIM_RETURN_IF_ERROR(Process(lease));
   return static_cast<int>(leases.size());

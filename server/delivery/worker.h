@@ -43,6 +43,11 @@ struct WorkerOptions {
   absl::Duration paused_recheck = absl::Minutes(5);
   // How long RunOnce waits for work when the queue is empty.
   absl::Duration poll_block = absl::Seconds(1);
+  // How often RunOnce makes due scheduled messages (retries, send_at) ready: a round trip and a
+  // script run that finds nothing most of the time, so not on every message under load. A
+  // scheduled message goes out at most this much after it is due (sooner with more workers);
+  // after a full batch the next RunOnce promotes again at once.
+  absl::Duration promote_interval = absl::Seconds(1);
   // Where recipient outcomes and delivery latency are counted (may be null).
   Metrics* metrics = nullptr;
   // One-click unsubscribe headers for bulk mail (may be null: none).
@@ -59,7 +64,8 @@ class Worker {
          Logger& logger, WorkerOptions options, SuppressionStore* suppressions = nullptr,
          QueueControls* controls = nullptr, MessageSigner* signer = nullptr);
 
-  // Makes due scheduled messages ready, then takes and processes at most one message.
+  // Makes due scheduled messages ready (at most once per promote_interval), then takes and
+  // processes at most one message.
   // Returns how many were processed (0 when none was ready within poll_block); an error when
   // the queue is unreachable (the caller backs off and tries again).
   absl::StatusOr<int> RunOnce();
@@ -81,6 +87,7 @@ class Worker {
   // Paused destinations (may be null).
   QueueControls* const controls_;
   MessageSigner* const signer_;
+  absl::Time next_promote_ = absl::InfinitePast();  // RunOnce's thread only
 };
 
 }  // namespace kirim

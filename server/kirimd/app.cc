@@ -562,6 +562,7 @@ void App::WorkerLoop(int index) {
   wo.retry.jitter = retry.jitter();
   wo.retry.delay_warning = Ms(retry.delay_warning_ms());
   wo.poll_block = Ms(config_.delivery().poll_interval_ms());
+  wo.promote_interval = wo.poll_block;  // idle or busy, due mail waits at most one interval
   wo.metrics = metrics_.get();
   wo.unsubscribe = unsubscribe_.get();
   Worker worker(*queue_, *deliverer_, clock_, random_, logger_, wo, suppressions_.get(),

@@ -12,7 +12,7 @@
 //     if (reply.code == 421 || sent == per_session || !more) break;
 //     absl::StatusOr<ShapingDecision> next = shaper.AcquireMessage(domain);
 //     if (!next.ok() || !next->allowed) break;             // the rest stays queued
-//     if (permit.expires - clock.Now() < absl::Minutes(2) && !shaper.Renew(permit).ok()) break;
+//     if (clock.Now() >= permit.renew_after && !shaper.Renew(permit).ok()) break;
 //   }
 //   shaper.Release(permit).IgnoreError();
 //
@@ -52,7 +52,16 @@ struct Permit {
   std::string destination;  // normalized domain
   std::string token;        // names the slot; unique per destination
   absl::Time expires;       // end of the lease: from then on the slot is free for others
+  // Halfway through the lease: a Renew before then is a round trip that changes little. Set by
+  // the shaper with every grant and renewal (SetLease); unset, it says "renew now".
+  absl::Time renew_after = absl::InfinitePast();
 };
+
+// Records a lease granted or renewed at `now` until `expires` in `permit`.
+inline void SetLease(Permit& permit, absl::Time now, absl::Time expires) {
+  permit.expires = expires;
+  permit.renew_after = now + (expires - now) / 2;
+}
 
 struct ShapingDecision {
   bool allowed = false;

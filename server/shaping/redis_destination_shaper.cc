@@ -209,7 +209,8 @@ absl::StatusOr<ShapingDecision> RedisDestinationShaper::Acquire(bool connection,
                                             " destination ", dest));
   }
   if (d.allowed && connection) {
-    d.permit = Permit{dest, r.token, absl::FromUnixMicros(r.expires_us)};
+    d.permit = Permit{dest, r.token};
+    SetLease(*d.permit, absl::FromUnixMicros(now_us), absl::FromUnixMicros(r.expires_us));
   }
   return d;
 }
@@ -227,13 +228,14 @@ absl::StatusOr<ShapingDecision> RedisDestinationShaper::AcquireMessage(
 absl::Status RedisDestinationShaper::Renew(Permit& permit) {
   KIRIM_ASSIGN_OR_RETURN(std::string dest, NormalizeDestination(permit.destination));
   if (permit.token.empty()) return absl::InvalidArgumentError("permit without a token");
+  const absl::Time now = clock_.Now();
   KIRIM_ASSIGN_OR_RETURN(ScriptResult r, Run("renew", dest, policy_.For(dest), permit.token,
-                                             absl::ToUnixMicros(clock_.Now())));
+                                             absl::ToUnixMicros(now)));
   if (!r.done) {
     return absl::FailedPreconditionError(
         absl::StrCat("slot ", permit.token, " to ", dest, " is gone (lease ended or released)"));
   }
-  permit.expires = absl::FromUnixMicros(r.expires_us);
+  SetLease(permit, now, absl::FromUnixMicros(r.expires_us));
   return absl::OkStatus();
 }
 

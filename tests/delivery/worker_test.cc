@@ -20,7 +20,8 @@ namespace {
 
 using testing::FakeDeliverer;
 
-// Retries after 5 min doubling to 1 h, expiry after 6 h, no jitter, no blocking poll.
+// Retries after 5 min doubling to 1 h, expiry after 6 h, no jitter, no blocking poll, due mail
+// promoted on every RunOnce.
 WorkerOptions TestOptions(const std::string& name) {
   return WorkerOptions{.name = name,
                        .retry = {.first_retry = absl::Minutes(5),
@@ -29,7 +30,8 @@ WorkerOptions TestOptions(const std::string& name) {
                                  .max_age = absl::Hours(6),
                                  .jitter = 0,
                                  .delay_warning = absl::Hours(4)},
-                       .poll_block = absl::ZeroDuration()};
+                       .poll_block = absl::ZeroDuration(),
+                       .promote_interval = absl::ZeroDuration()};
 }
 
 class WorkerTest : public ::testing::Test {
@@ -124,6 +126,45 @@ TEST_F(WorkerTest, TransientFailureIsDeferredThenRetriedAfterTheDelay) {
   };
   EXPECT_EQ(header(calls[0].content, "Date:"), header(calls[1].content, "Date:"));
   EXPECT_EQ(header(calls[0].content, "Message-ID:"), header(calls[1].content, "Message-ID:"));
+}
+
+TEST_F(WorkerTest, DueMailIsPromotedAtMostOncePerPromoteInterval) {
+  WorkerOptions options = TestOptions("w1");
+  options.promote_interval = absl::Seconds(1);
+  Worker worker(queue_, deliverer_, clock_, random_, logger_, options, &suppressions_);
+  std::string id = Send({"ana@example.net"});
+  deliverer_.Script("ana@example.net", "451 4.3.0 Try again later");
+  ASSERT_EQ(*worker.RunOnce(), 1);  // promoted (nothing due), took it, deferred it 5 min
+  ASSERT_EQ(Get(id).state(), v1::DEFERRED);
+
+  // Due half a second before the next promotion: it waits for it, then goes.
+  clock_.Advance(absl::Minutes(5) - absl::Milliseconds(500));
+  EXPECT_EQ(*worker.RunOnce(), 0);  // not due yet; the next promotion is 1 s from now
+  clock_.Advance(absl::Milliseconds(500));
+  EXPECT_EQ(*worker.RunOnce(), 0);  // due, but within the interval: still scheduled
+  EXPECT_EQ(queue_.scheduled_count(), 1u);
+  clock_.Advance(absl::Milliseconds(500));
+  EXPECT_EQ(*worker.RunOnce(), 1);
+  EXPECT_EQ(Get(id).state(), v1::DELIVERED);
+}
+
+TEST_F(WorkerTest, AFullPromotionBatchIsFollowedByAnotherAtOnce) {
+  WorkerOptions options = TestOptions("w1");
+  options.promote_interval = absl::Seconds(1);
+  Worker worker(queue_, deliverer_, clock_, random_, logger_, options, &suppressions_);
+  constexpr size_t kMessages = 101;  // one more than a promotion batch
+  for (size_t i = 0; i < kMessages; ++i) {
+    Send({"ana@example.net"});
+    deliverer_.Script("ana@example.net", "451 4.3.0 Try again later");
+  }
+  for (size_t i = 0; i < kMessages; ++i) ASSERT_EQ(*worker.RunOnce(), 1);
+  ASSERT_EQ(queue_.scheduled_count(), kMessages);
+
+  clock_.Advance(absl::Minutes(10));
+  EXPECT_EQ(*worker.RunOnce(), 1);  // 100 promoted, one of them delivered
+  EXPECT_EQ(queue_.scheduled_count(), 1u);
+  EXPECT_EQ(*worker.RunOnce(), 1);  // the same instant: the batch was full, so promote again
+  EXPECT_EQ(queue_.scheduled_count(), 0u);
 }
 
 TEST_F(WorkerTest, PerRecipientResultsAndOnlyDeferredOnesAreRetried) {

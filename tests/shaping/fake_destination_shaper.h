@@ -54,7 +54,7 @@ class FakeDestinationShaper final : public DestinationShaper {
             return absl::FailedPreconditionError(absl::StrCat("slot ", permit.token, " is gone"));
           }
           it->second = std::max(it->second, now + params_->lease_us);
-          permit.expires = absl::FromUnixMicros(it->second);
+          SetLease(permit, absl::FromUnixMicros(now), absl::FromUnixMicros(it->second));
           return absl::OkStatus();
         });
   }
@@ -170,7 +170,8 @@ class FakeDestinationShaper final : public DestinationShaper {
           if (limits.messages_per_second > 0) d.tat_us = rate.tat_us;
           if (connection) {
             const int64_t expires = now + params_->lease_us;
-            Permit permit{dest, absl::StrCat(now, ".", ++d.seq), absl::FromUnixMicros(expires)};
+            Permit permit{dest, absl::StrCat(now, ".", ++d.seq)};
+            SetLease(permit, absl::FromUnixMicros(now), absl::FromUnixMicros(expires));
             d.slots[permit.token] = expires;
             decision.permit = std::move(permit);
           }

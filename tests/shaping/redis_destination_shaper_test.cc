@@ -205,10 +205,13 @@ TEST_F(RedisDestinationShaperTest, RenewKeepsALongSessionsSlot) {
   ShapingDecision d = Connect("example.com");
   ASSERT_TRUE(d.allowed);
   Permit permit = *d.permit;
+  // Worth renewing halfway through the lease.
+  EXPECT_EQ(permit.renew_after, clock_.Now() + absl::Minutes(5));
   for (int i = 0; i < 6; ++i) {  // an hour, renewed every 9 minutes
     clock_.Advance(absl::Minutes(9));
     ASSERT_TRUE(shaper_->Renew(permit).ok()) << i;
     EXPECT_EQ(permit.expires, clock_.Now() + absl::Minutes(10));
+    EXPECT_EQ(permit.renew_after, clock_.Now() + absl::Minutes(5));
   }
   EXPECT_EQ(State("example.com").second, 1);
   clock_.Advance(absl::Minutes(10));
